@@ -26,7 +26,8 @@ export interface CommandStreamOptions {
    * For records this returns true for, and that declare no payload, the bytes that
    * follow up to the next start marker are captured as the payload (the settings text
    * of a 4103 reply from a server that leaves `addDataBytes` at 0, spec §9.1). The
-   * record is emitted when the next marker arrives or on `flushRaw()`.
+   * record is emitted when the next marker arrives, on `flushRaw()` or `close()`, or
+   * when the text reaches `maxPayloadBytes` (what follows is then parsed as records).
    */
   rawPayloadAfter?: (record: FlamingoRecord) => boolean;
 }
@@ -36,7 +37,7 @@ export interface CommandStreamStats {
   payloadBytes: number;
   /** Bytes thrown away while searching for a start marker. */
   discardedBytes: number;
-  /** Times the parser had to resynchronise. */
+  /** Times the parser lost step and searched for a start marker: one per run of bad bytes, however long. */
   resyncs: number;
   /** Records whose `addDataBytes` exceeded the bound. */
   oversizedPayloads: number;
@@ -55,12 +56,12 @@ export function findStartMarker(bytes: Uint8Array, from = 0, to = bytes.length):
   return -1;
 }
 
-/** Length of the longest suffix of `bytes[0..len)` that is a proper prefix of the marker. */
-function markerPrefixSuffix(bytes: Uint8Array, len: number): number {
-  for (let k = Math.min(3, len); k > 0; k--) {
+/** Length of the longest suffix of `bytes[from..to)` that is a proper prefix of the marker (0–3). */
+function markerPrefixSuffix(bytes: Uint8Array, from: number, to: number): number {
+  for (let k = Math.min(3, to - from); k > 0; k--) {
     let ok = true;
     for (let j = 0; j < k; j++) {
-      if (bytes[len - k + j] !== START_MARKER_BYTES[j]) {
+      if (bytes[to - k + j] !== START_MARKER_BYTES[j]) {
         ok = false;
         break;
       }
@@ -81,6 +82,8 @@ export class CommandStreamParser {
   private raw: Uint8Array | null = null;
   private rawLen = 0;
   private closed = false;
+  /** True from a bad record until the next good one, so that one run of garbage counts as one resync. */
+  private searching = false;
   readonly stats: CommandStreamStats = { records: 0, payloadBytes: 0, discardedBytes: 0, resyncs: 0, oversizedPayloads: 0 };
 
   constructor(options: CommandStreamOptions = {}) {
@@ -92,7 +95,10 @@ export class CommandStreamParser {
     this.rawPayloadAfter = options.rawPayloadAfter;
   }
 
-  /** Bytes held inside the parser (a partial record, payload or raw capture). */
+  /**
+   * Bytes held inside the parser (a partial record, payload or raw capture); never more
+   * than `RECORD_SIZE + maxPayloadBytes`.
+   */
   get bufferedBytes(): number {
     return this.headLen + this.payloadLen + this.rawLen;
   }
@@ -130,22 +136,29 @@ export class CommandStreamParser {
 
   /**
    * Ends a raw capture (the caller saw the socket go quiet) and returns the record it
-   * completes, if any. Nothing is lost: the captured bytes become that record's payload.
+   * completes, if any. Nothing is lost: every captured byte, including a trailing 1–3
+   * bytes that looked like the start of a marker, becomes that record's payload (up to
+   * `maxPayloadBytes`; bytes beyond it are parsed as records).
    */
   flushRaw(): CommandMessage[] {
     if (!this.raw) return [];
     const out: CommandMessage[] = [];
-    const text = this.raw.slice(0, this.rawLen);
-    this.raw = null;
-    this.rawLen = 0;
-    this.emitPending(text, out);
+    const n = Math.min(this.headLen, this.maxPayloadBytes - this.rawLen);
+    this.appendRaw(this.head.subarray(0, n));
+    this.head.copyWithin(0, n, this.headLen);
+    this.headLen -= n;
+    this.endRaw(out);
     return out;
   }
 
-  /** Marks the end of the stream; returns the number of bytes left incomplete (and counts them as discarded). */
+  /**
+   * Marks the end of the stream. A raw capture in progress is handed over as a message;
+   * the bytes of anything else left unfinished (a partial record, or a record and the part
+   * of its payload that arrived) are returned as `incompleteBytes` and counted as discarded.
+   */
   close(): { incompleteBytes: number; messages: CommandMessage[] } {
     const messages = this.flushRaw();
-    const incompleteBytes = this.headLen + this.payloadLen;
+    const incompleteBytes = this.headLen + (this.pending ? RECORD_SIZE + this.payloadLen : 0);
     this.stats.discardedBytes += incompleteBytes;
     this.headLen = 0;
     this.pending = null;
@@ -167,6 +180,7 @@ export class CommandStreamParser {
       return;
     }
     this.headLen = 0;
+    this.searching = false;
     if (record.addDataBytes > 0) {
       this.pending = record;
       this.payload = new Uint8Array(record.addDataBytes);
@@ -183,9 +197,10 @@ export class CommandStreamParser {
 
   /** Drops bytes from the head until it starts at a marker (or a possible marker prefix at its end). */
   private resyncHead(from: number): void {
-    this.stats.resyncs++;
+    if (!this.searching) this.stats.resyncs++;
+    this.searching = true;
     let cut = findStartMarker(this.head, from, this.headLen);
-    if (cut < 0) cut = this.headLen - markerPrefixSuffix(this.head, this.headLen);
+    if (cut < 0) cut = this.headLen - markerPrefixSuffix(this.head, from, this.headLen);
     this.stats.discardedBytes += cut;
     this.head.copyWithin(0, cut, this.headLen);
     this.headLen -= cut;
@@ -201,35 +216,62 @@ export class CommandStreamParser {
     out.push({ record, payload });
   }
 
-  /** Raw mode: capture bytes until a start marker shows up (possibly split across chunks). */
+  /**
+   * Raw mode. The capture is the text up to the first start marker, or its first
+   * `maxPayloadBytes` bytes when it runs longer (the rest is then parsed as records), so
+   * the result does not depend on how the bytes were chunked. `raw` holds text known
+   * not to begin a marker; a 1–3-byte marker prefix at the end of what has arrived waits
+   * in `head` until later bytes complete it (a record starts) or break it (it is text).
+   */
   private feedRaw(chunk: Uint8Array, pos: number, out: CommandMessage[]): number {
-    // A marker straddling the captured tail and this chunk.
-    for (let k = Math.min(3, this.rawLen); k > 0; k--) {
-      if (!this.rawEndsWithMarkerPrefix(k)) continue;
-      if (chunk.length - pos < 4 - k) continue; // too short to tell yet; checked again next push
-      let rest = true;
-      for (let j = k; j < 4; j++) if (chunk[pos + j - k] !== START_MARKER_BYTES[j]) rest = false;
-      if (!rest) continue;
-      this.rawLen -= k;
-      out.push(...this.flushRaw());
-      this.head.set(START_MARKER_BYTES.slice(0, k), 0);
-      this.headLen = k;
-      return pos;
+    while (this.headLen > 0 && pos < chunk.length) {
+      if (chunk[pos] === START_MARKER_BYTES[this.headLen]) {
+        this.head[this.headLen++] = chunk[pos++]!;
+        if (this.headLen === START_MARKER_BYTES.length) this.endRaw(out); // a record starts: head keeps the marker
+        if (!this.raw) return pos;
+        continue;
+      }
+      // Not a marker after all. The marker's four bytes all differ, so no later byte of
+      // the prefix can start one either: the whole prefix is text.
+      const room = this.maxPayloadBytes - this.rawLen;
+      if (this.headLen > room) {
+        this.appendRaw(this.head.subarray(0, room));
+        this.head.copyWithin(0, room, this.headLen);
+        this.headLen -= room;
+        this.endRaw(out); // the capture is full; what is left of head is parsed as a record
+        return pos;
+      }
+      this.appendRaw(this.head.subarray(0, this.headLen));
+      this.headLen = 0;
     }
+    if (pos >= chunk.length) return pos;
+
     const marker = findStartMarker(chunk, pos);
-    const end = marker < 0 ? chunk.length : marker;
-    const fit = Math.min(end - pos, this.maxPayloadBytes - this.rawLen);
-    this.appendRaw(chunk.subarray(pos, pos + fit));
-    if (marker >= 0 || fit < end - pos) {
-      // A record starts here, or the capture hit its bound: the rest is parsed as records.
-      out.push(...this.flushRaw());
+    const tail = marker < 0 ? markerPrefixSuffix(chunk, pos, chunk.length) : 0;
+    const end = marker < 0 ? chunk.length - tail : marker;
+    const room = this.maxPayloadBytes - this.rawLen;
+    if (end - pos > room) {
+      // The text runs past the bound: the capture ends there and the rest is parsed as records.
+      this.appendRaw(chunk.subarray(pos, pos + room));
+      this.endRaw(out);
+      return pos + room;
     }
-    return pos + fit;
+    this.appendRaw(chunk.subarray(pos, end));
+    if (marker >= 0) {
+      this.endRaw(out);
+      return marker;
+    }
+    this.head.set(chunk.subarray(end), 0);
+    this.headLen = tail;
+    return chunk.length;
   }
 
-  private rawEndsWithMarkerPrefix(k: number): boolean {
-    for (let j = 0; j < k; j++) if (this.raw![this.rawLen - k + j] !== START_MARKER_BYTES[j]) return false;
-    return true;
+  /** Emits the record waiting for its raw payload, with the text captured so far. */
+  private endRaw(out: CommandMessage[]): void {
+    const text = this.raw!.slice(0, this.rawLen);
+    this.raw = null;
+    this.rawLen = 0;
+    this.emitPending(text, out);
   }
 
   private appendRaw(bytes: Uint8Array): void {

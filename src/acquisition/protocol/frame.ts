@@ -52,7 +52,7 @@ export interface FrameStreamStats {
 const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 export function decodeFrameHeader(bytes: Uint8Array, offset = 0): FrameHeader {
-  if (offset < 0 || bytes.byteLength - offset < FRAME_HEADER_SIZE) {
+  if (!Number.isInteger(offset) || offset < 0 || bytes.byteLength - offset < FRAME_HEADER_SIZE) {
     throw new ProtocolError('bad-length', `A frame header is ${FRAME_HEADER_SIZE} bytes; fewer were given.`);
   }
   const v = new DataView(bytes.buffer, bytes.byteOffset + offset, FRAME_HEADER_SIZE);
@@ -88,6 +88,9 @@ function i32(name: string, v: number): number {
 
 /** Writes a header into `target` at `offset`. `imageSize` defaults to width × height × 2. */
 export function writeFrameHeader(init: FrameHeaderInit, target: Uint8Array, offset = 0): void {
+  if (!Number.isInteger(offset) || offset < 0 || target.byteLength - offset < FRAME_HEADER_SIZE) {
+    throw new ProtocolError('bad-length', `A frame header needs ${FRAME_HEADER_SIZE} bytes at offset ${offset}.`);
+  }
   const v = new DataView(target.buffer, target.byteOffset + offset, FRAME_HEADER_SIZE);
   v.setUint32(0, u32('imageSize', init.imageSize ?? init.width * init.height * BYTES_PER_PIXEL), true);
   v.setUint32(4, u32('width', init.width), true);
@@ -159,10 +162,17 @@ export class FrameStreamParser {
     return this.headLen + this.bodyLen;
   }
 
+  /** Why the parser stopped (`payload-too-large` or `parser-closed`), or null while it runs. */
+  get failure(): ProtocolError | null {
+    return this.failed;
+  }
+
   /**
-   * Feeds one chunk and returns every message it completes. Throws `payload-too-large`
-   * for an `imageSize` over the bound; the stream cannot be trusted after that and
-   * every later push throws the same error.
+   * Feeds one chunk and returns every message it completes. An `imageSize` over the
+   * bound means the stream is out of step for good: the parser fails with
+   * `payload-too-large`, and this push and every later one throw it. Only if this chunk
+   * completed messages before the bad header does this push return them (nothing is
+   * lost) and leave the throw to the next push; `failure` reports it at once.
    */
   push(chunk: Uint8Array): FrameMessage[] {
     if (this.failed) throw this.failed;
@@ -181,15 +191,24 @@ export class FrameStreamParser {
         this.head.set(chunk.subarray(pos, pos + n), this.headLen);
         this.headLen += n;
         pos += n;
-        if (this.headLen === FRAME_HEADER_SIZE) this.takeHeader(out);
+        if (this.headLen === FRAME_HEADER_SIZE) {
+          this.takeHeader(out);
+          if (this.failed) {
+            if (out.length === 0) throw this.failed;
+            return out;
+          }
+        }
       }
     }
     return out;
   }
 
-  /** The stream ended; returns how many bytes of an unfinished frame were lost. */
+  /**
+   * The stream ended; returns how many bytes of an unfinished frame were lost (a partial
+   * header, or a whole header and the pixels that arrived). Later pushes throw.
+   */
   close(): { incompleteBytes: number } {
-    const incompleteBytes = this.headLen + this.bodyLen;
+    const incompleteBytes = this.headLen + (this.header ? FRAME_HEADER_SIZE + this.bodyLen : 0);
     this.headLen = 0;
     this.header = null;
     this.body = null;
@@ -212,7 +231,7 @@ export class FrameStreamParser {
         `Live frame header announces ${header.imageSize} bytes (${header.width} × ${header.height}), ` +
           `over the ${this.maxFrameBytes}-byte bound; the live stream is out of step.`,
       );
-      throw this.failed;
+      return;
     }
     this.header = header;
     // An ArrayBuffer of its own, so the pixels can be transferred to a worker without copying.

@@ -49,22 +49,30 @@ const OFFSET = {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8');
 
-/** A record with every field set: zeros and empty text except what `init` gives. */
+/**
+ * A record with every field set: zeros and empty text except what `init` gives. A field
+ * given as `undefined` takes its default too (the type allows it).
+ */
 export function makeRecord(init: RecordInit): FlamingoRecord {
   return {
-    status: 0,
-    hardwareID: 0,
-    subsystemID: 0,
-    clientID: 0,
-    int32Data0: 0,
-    int32Data1: 0,
-    int32Data2: 0,
-    cmdDataBits0: 0,
-    doubleData: 0,
-    addDataBytes: 0,
-    text: '',
-    ...init,
+    cmd: init.cmd,
+    status: init.status ?? 0,
+    hardwareID: init.hardwareID ?? 0,
+    subsystemID: init.subsystemID ?? 0,
+    clientID: init.clientID ?? 0,
+    int32Data0: init.int32Data0 ?? 0,
+    int32Data1: init.int32Data1 ?? 0,
+    int32Data2: init.int32Data2 ?? 0,
+    cmdDataBits0: init.cmdDataBits0 ?? 0,
+    doubleData: init.doubleData ?? 0,
+    addDataBytes: init.addDataBytes ?? 0,
+    text: init.text ?? '',
   };
+}
+
+/** Whether `offset` is a whole index leaving `RECORD_SIZE` bytes in a buffer of `byteLength`. */
+function fitsRecord(byteLength: number, offset: number): boolean {
+  return Number.isInteger(offset) && offset >= 0 && byteLength - offset >= RECORD_SIZE;
 }
 
 function checkUint32(name: string, v: number): void {
@@ -94,7 +102,7 @@ export function encodeRecordText(text: string): Uint8Array {
 /** Writes one record into `target` at `offset` (which must have 128 bytes free). */
 export function writeRecord(init: RecordInit, target: Uint8Array, offset = 0): void {
   const r = makeRecord(init);
-  if (offset < 0 || target.byteLength - offset < RECORD_SIZE) {
+  if (!fitsRecord(target.byteLength, offset)) {
     throw new ProtocolError('bad-length', `A record needs ${RECORD_SIZE} bytes at offset ${offset}.`);
   }
   checkUint32('cmd', r.cmd);
@@ -135,7 +143,8 @@ export function encodeRecord(init: RecordInit): Uint8Array {
 
 /**
  * Encodes a record followed by its payload in one buffer, with `addDataBytes` set to
- * the payload length and an empty text buffer (spec §3.1).
+ * the payload length (any `addDataBytes` in `init` is replaced). The text buffer is what
+ * `init` gives: leave it empty, as spec §3.1 asks of requests with a payload.
  */
 export function encodeRecordWithPayload(init: RecordInit, payload: Uint8Array | string): Uint8Array {
   const body = typeof payload === 'string' ? encoder.encode(payload) : payload;
@@ -147,17 +156,17 @@ export function encodeRecordWithPayload(init: RecordInit, payload: Uint8Array | 
 
 /** Whether the 128 bytes at `offset` carry both markers. */
 export function hasValidMarkers(bytes: Uint8Array, offset = 0): boolean {
-  if (bytes.byteLength - offset < RECORD_SIZE) return false;
+  if (!fitsRecord(bytes.byteLength, offset)) return false;
   const view = new DataView(bytes.buffer, bytes.byteOffset + offset, RECORD_SIZE);
   return view.getUint32(OFFSET.start, true) === START_MARKER && view.getUint32(OFFSET.end, true) === END_MARKER;
 }
 
 /** Decodes the record at `offset`; throws `bad-length` or `bad-marker` on malformed bytes. */
 export function decodeRecord(bytes: Uint8Array, offset = 0): FlamingoRecord {
-  if (offset < 0 || bytes.byteLength - offset < RECORD_SIZE) {
+  if (!fitsRecord(bytes.byteLength, offset)) {
     throw new ProtocolError(
       'bad-length',
-      `A record is ${RECORD_SIZE} bytes; only ${Math.max(0, bytes.byteLength - offset)} were given.`,
+      `A record is ${RECORD_SIZE} bytes; only ${Math.max(0, bytes.byteLength - offset)} were given at offset ${offset}.`,
     );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset + offset, RECORD_SIZE);
