@@ -130,6 +130,11 @@ export interface AcquisitionPlan {
   frameRate?: number;
   sampleName?: string;
   comments?: string;
+  /**
+   * Camera ROI (centred on the sensor) to run with; default: the current image size.
+   * Frame size and the tile field of view follow it.
+   */
+  roi?: { width: number; height: number };
 }
 
 export interface AcquisitionProgress {
