@@ -34,6 +34,10 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', pureCore] },
   },
   {
+    files: ['bin/**/*.js'],
+    languageOptions: { globals: { process: 'readonly' } },
+  },
+  {
     files: ['src/cli/**', 'bin/**', 'test/**', 'scripts/**'],
     rules: { 'no-console': 'off' },
   },

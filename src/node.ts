@@ -1,0 +1,11 @@
+/**
+ * flamingo-viv's Node-only API (re-exports only): the TCP connector for a real
+ * microscope, the simulator server, and the ingest benchmark.
+ */
+export * from './index.ts';
+export { FlamingoConnector, probeMicroscope, ConnectorError, isConnectorError } from './acquisition/flamingo/index.ts';
+export type { FlamingoConnectorOptions, ProbeOptions, ProbeResult, ConnectorErrorCode } from './acquisition/flamingo/index.ts';
+export { startSimulator } from './acquisition/simulator/server.ts';
+export type { RunningSimulator, SimulatorOptions, SimulatorStats } from './acquisition/simulator/server.ts';
+export { QUIRK_FLAGS, profileQuirks, type QuirkSwitches } from './acquisition/simulator/quirks.ts';
+export { runIngestBenchmark, type IngestOptions, type IngestResult } from './bench/ingest.ts';
