@@ -11,6 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { FlamingoConnector } from '../acquisition/flamingo/index.ts';
 import type { AcquisitionPlan } from '../acquisition/connector.ts';
@@ -44,6 +45,10 @@ export interface IngestResult {
   cpu_seconds: number;
   /** That CPU time as a percentage of one core over the run. */
   cpu_percent: number;
+  /** CPU time of the simulator process over the same span (null where /proc is not available). */
+  simulator_cpu_seconds: number | null;
+  /** What the connector noticed (gaps, trimmed frames); empty on a clean run. */
+  notes: string[];
 }
 
 const BIN = fileURLToPath(new URL('../../bin/flamingo-viv.js', import.meta.url));
@@ -51,7 +56,21 @@ const BIN = fileURLToPath(new URL('../../bin/flamingo-viv.js', import.meta.url))
 interface SimProcess {
   host: string;
   port: number;
+  /** User + system CPU seconds so far, from /proc (Linux); null elsewhere. */
+  cpuSeconds: () => number | null;
   stop: () => Promise<void>;
+}
+
+/** utime + stime of a process in seconds, from /proc/PID/stat (clock ticks of 1/100 s). */
+function procCpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
 }
 
 async function spawnSimulator(width: number, height: number, maxFps: number): Promise<SimProcess> {
@@ -79,6 +98,7 @@ async function spawnSimulator(width: number, height: number, maxFps: number): Pr
   });
   return {
     ...ready,
+    cpuSeconds: () => procCpuSeconds(child.pid),
     stop: async () => {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
@@ -122,12 +142,14 @@ export async function runIngestBenchmark(options: IngestOptions = {}): Promise<I
     let first = 0;
     let last = 0;
     let cpuStart = process.cpuUsage();
+    let simCpuStart: number | null = null;
     let lastReport = 0;
     for await (const frame of run.frames) {
       const now = performance.now();
       if (received === 0) {
         first = now;
         cpuStart = process.cpuUsage();
+        simCpuStart = sim.cpuSeconds();
       } else {
         bytes += frame.pixels.byteLength;
       }
@@ -139,6 +161,7 @@ export async function runIngestBenchmark(options: IngestOptions = {}): Promise<I
       }
     }
     const cpu = process.cpuUsage(cpuStart);
+    const simCpuEnd = sim.cpuSeconds();
     const summary = await run.done;
     if (summary.outcome !== 'complete') {
       throw new Error(`The benchmark workflow ended '${summary.outcome}'${summary.error ? `: ${summary.error}` : ''}.`);
@@ -158,6 +181,8 @@ export async function runIngestBenchmark(options: IngestOptions = {}): Promise<I
       target_fps: fps,
       cpu_seconds: cpuSeconds,
       cpu_percent: seconds > 0 ? (100 * cpuSeconds) / seconds : 0,
+      simulator_cpu_seconds: simCpuStart !== null && simCpuEnd !== null ? simCpuEnd - simCpuStart : null,
+      notes: summary.notes,
     };
   } finally {
     await connector.close();

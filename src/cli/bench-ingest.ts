@@ -39,7 +39,9 @@ export const benchIngestCommand: Command = {
           `frames      ${r.frames} of ${r.width} × ${r.height} uint16 (${r.lost} lost)`,
           `rate        ${r.fps.toFixed(1)} frames/s (asked ${r.target_fps}), ${r.mb_per_s.toFixed(0)} MB/s`,
           `duration    ${r.seconds.toFixed(2)} s`,
-          `cpu         ${r.cpu_seconds.toFixed(2)} s in the receiving process (${r.cpu_percent.toFixed(0)}% of one core)`,
+          `cpu         ${r.cpu_seconds.toFixed(2)} s in the receiving process (${r.cpu_percent.toFixed(0)}% of one core)` +
+            (r.simulator_cpu_seconds !== null ? `, ${r.simulator_cpu_seconds.toFixed(2)} s in the simulator` : ''),
+          ...r.notes.map((n) => `note        ${n}`),
           '',
         ].join('\n'),
       );

@@ -67,7 +67,7 @@ interface Job {
 /** Background slices last about this long, ms. */
 const SLICE_MS = 2;
 /** Pause between background frames, as a fraction of the last frame's busy time (caps the CPU share). */
-const JOB_PAUSE = 0.25;
+const JOB_PAUSE = 1.5;
 
 interface CleanPlane {
   base: Uint16Array;

@@ -36,7 +36,7 @@ export class LiveViewer {
 
   constructor(socket: Socket, options: LiveViewerOptions = {}) {
     this.socket = socket;
-    this.capacity = Math.min(64, Math.max(10, options.capacity ?? 16));
+    this.capacity = Math.min(64, Math.max(10, options.capacity ?? 64));
     this.beforeWrite = options.beforeWrite;
     this.onFrameSent = options.onFrameSent;
   }
