@@ -155,7 +155,11 @@ export class LiveChannel {
   }
 
   private attach(socket: net.Socket): void {
-    const parser = new FrameStreamParser(this.maxFrameBytes !== undefined ? { maxFrameBytes: this.maxFrameBytes } : {});
+    const parser = new FrameStreamParser({
+      ...(this.maxFrameBytes !== undefined ? { maxFrameBytes: this.maxFrameBytes } : {}),
+      // Each frame gets a buffer of its own (it outlives the chunk), without zero-filling it first.
+      allocate: (bytes) => Buffer.allocUnsafeSlow(bytes),
+    });
     this.socket = socket;
     this.parser = parser;
     this.lastError = null;
@@ -175,11 +179,7 @@ export class LiveChannel {
     try {
       messages = parser.push(chunk);
     } catch (err) {
-      // An impossible size: the stream is out of step for good (no resync point, §6.1).
-      this.lastError = err instanceof Error ? err : new Error(String(err));
-      const what = isProtocolError(err) ? 'is out of step' : 'could not be parsed';
-      this.log('error', `The live stream ${what} and will be reopened: ${errorMessage(err)}`);
-      socket.destroy();
+      this.failStream(socket, err);
       return;
     }
     for (const m of messages) {
@@ -205,6 +205,16 @@ export class LiveChannel {
         }
       }
     }
+    // Frames before an impossible header were delivered above; now give up on the stream.
+    if (parser.failure) this.failStream(socket, parser.failure);
+  }
+
+  /** An impossible size: the stream is out of step for good (no resync point, §6.1). */
+  private failStream(socket: net.Socket, err: unknown): void {
+    this.lastError = err instanceof Error ? err : new Error(String(err));
+    const what = isProtocolError(err) ? 'is out of step' : 'could not be parsed';
+    this.log('error', `The live stream ${what} and will be reopened: ${errorMessage(err)}`);
+    socket.destroy();
   }
 
   private onSocketClose(socket: net.Socket, parser: FrameStreamParser): void {

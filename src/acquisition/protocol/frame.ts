@@ -40,6 +40,12 @@ export type FrameMessage =
 export interface FrameStreamOptions {
   /** Largest `imageSize` accepted (default 32 MiB). Larger is unrecoverable corruption. */
   maxFrameBytes?: number;
+  /**
+   * Allocates the buffer a frame's pixels are read into (default: a zeroed
+   * `Uint8Array`). It must return exactly `bytes` bytes starting at an even offset of
+   * a buffer the frame may keep; Node passes `Buffer.allocUnsafeSlow` to skip zeroing.
+   */
+  allocate?: (bytes: number) => Uint8Array;
 }
 
 export interface FrameStreamStats {
@@ -141,6 +147,7 @@ export function isMaxProjection(header: FrameHeader): boolean {
 
 export class FrameStreamParser {
   readonly maxFrameBytes: number;
+  private readonly allocate: (bytes: number) => Uint8Array;
   private readonly head = new Uint8Array(FRAME_HEADER_SIZE);
   private headLen = 0;
   private header: FrameHeader | null = null;
@@ -155,6 +162,7 @@ export class FrameStreamParser {
       throw new ProtocolError('bad-field', `maxFrameBytes must be a non-negative integer, got ${max}.`);
     }
     this.maxFrameBytes = max;
+    this.allocate = options.allocate ?? ((bytes) => new Uint8Array(bytes));
   }
 
   /** Bytes of the frame in progress (header or pixels). */
@@ -235,7 +243,7 @@ export class FrameStreamParser {
     }
     this.header = header;
     // An ArrayBuffer of its own, so the pixels can be transferred to a worker without copying.
-    this.body = new Uint8Array(header.imageSize);
+    this.body = this.allocate(header.imageSize);
     this.bodyLen = 0;
   }
 
@@ -258,6 +266,6 @@ export class FrameStreamParser {
     if (!HOST_IS_LITTLE_ENDIAN) swapPairs(bytes);
     this.stats.frames++;
     this.stats.pixelBytes += bytes.length;
-    out.push({ kind: 'frame', header, pixels: new Uint16Array(bytes.buffer, 0, bytes.length / 2) });
+    out.push({ kind: 'frame', header, pixels: new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2) });
   }
 }
