@@ -101,6 +101,19 @@ interface Ctx {
   answer: boolean;
 }
 
+/** A reply's fields (spec §2.4): status 1, the request's IDs and flags echoed, its code unless `fields` names another. */
+function replyFields(request: FlamingoRecord, fields: Partial<RecordInit>): RecordInit {
+  return {
+    status: 1,
+    hardwareID: request.hardwareID,
+    subsystemID: request.subsystemID,
+    clientID: request.clientID,
+    cmdDataBits0: request.cmdDataBits0,
+    ...fields,
+    cmd: fields.cmd ?? request.cmd,
+  };
+}
+
 export class SimulatorEngine implements RunHost {
   readonly quirks: QuirkSwitches;
   readonly timeScale: number;
@@ -303,15 +316,7 @@ export class SimulatorEngine implements RunHost {
     const r = ctx.record;
     this.out.send(
       ctx.clientId,
-      encodeRecord({
-        status: 1,
-        hardwareID: r.hardwareID,
-        subsystemID: r.subsystemID,
-        clientID: r.clientID,
-        cmdDataBits0: r.cmdDataBits0,
-        ...fields,
-        cmd: fields.cmd ?? r.cmd,
-      }),
+      encodeRecord(replyFields(r, fields)),
     );
   }
 
@@ -320,18 +325,7 @@ export class SimulatorEngine implements RunHost {
     const r = ctx.record;
     this.out.send(
       ctx.clientId,
-      encodeRecordWithPayload(
-        {
-          status: 1,
-          hardwareID: r.hardwareID,
-          subsystemID: r.subsystemID,
-          clientID: r.clientID,
-          cmdDataBits0: r.cmdDataBits0,
-          ...fields,
-          cmd: fields.cmd ?? r.cmd,
-        },
-        payload,
-      ),
+      encodeRecordWithPayload(replyFields(r, fields), payload),
       quietAfterMs,
     );
   }
