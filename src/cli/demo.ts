@@ -10,16 +10,20 @@ import { simOptions, simulatorOptionsFrom } from './sim.ts';
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'start the simulated microscope, probe it through the connector, and keep it running',
-  options: simOptions,
+  options: { ...simOptions, json: { type: 'boolean', description: 'print one JSON object (address and probe) when ready' } },
   async run(values, _positionals, io) {
     const { startSimulator } = await import('../acquisition/simulator/server.ts');
     const { probeMicroscope } = await import('../acquisition/flamingo/probe.ts');
     const sim = await startSimulator(simulatorOptionsFrom(values));
     try {
-      io.out(`listening on ${sim.host}:${sim.port} (live ${sim.livePort})\n`);
+      if (!values['json']) io.out(`listening on ${sim.host}:${sim.port} (live ${sim.livePort})\n`);
       const result = await probeMicroscope({ host: sim.host, port: sim.port, frames: 20, timeoutS: 10, signal: io.signal });
-      io.out(formatProbe(result));
-      io.out(`simulator running; connect a client to ${sim.host}:${sim.port} — press Ctrl-C to stop\n`);
+      if (values['json']) {
+        io.out(JSON.stringify({ host: sim.host, port: sim.port, live_port: sim.livePort, probe: result }) + '\n');
+      } else {
+        io.out(formatProbe(result));
+        io.out(`simulator running; connect a client to ${sim.host}:${sim.port} — press Ctrl-C to stop\n`);
+      }
       await io.interrupted;
       return 0;
     } finally {

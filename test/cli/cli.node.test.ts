@@ -82,3 +82,24 @@ describe('flamingo-viv command', () => {
     expect(await exited).toBe(0);
   });
 });
+
+describe('flamingo-viv demo (npm start)', () => {
+  it('starts the simulator, probes it, keeps serving, and stops on SIGINT', async () => {
+    const { child, match, exited } = await startCli(['demo', '--port', '0', '--frame-size', '128x128'], /simulator running; connect a client to 127\.0\.0\.1:(\d+)/);
+    const probe = await runCli(['probe', '--microscope', `127.0.0.1:${match[1]}`, '--frames', '2', '--json']);
+    expect(probe.code).toBe(0);
+    expect(JSON.parse(probe.stdout).width).toBe(128);
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+  });
+
+  it('--json prints one object with the address and the probe result', async () => {
+    const { child, match, exited } = await startCli(['demo', '--port', '0', '--frame-size', '64x64', '--json'], /^(\{.*\})\n/);
+    const j = JSON.parse(match[1]!);
+    expect(j.live_port).toBe(j.port + 1);
+    expect(j.probe.frames).toBe(20);
+    expect(j.probe.width).toBe(64);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
