@@ -8,6 +8,8 @@
  * catch (e) { if (isConnectorError(e, 'timeout')) console.warn(e.message) }
  */
 
+import { TaggedError } from '../../tagged-error.ts';
+
 export type ConnectorErrorCode =
   | 'connect-failed' // a TCP connection could not be opened
   | 'connection-lost' // the connection closed while something was pending
@@ -18,14 +20,8 @@ export type ConnectorErrorCode =
   | 'aborted' // the caller's AbortSignal fired
   | 'closed'; // the connector or channel was closed
 
-export class ConnectorError extends Error {
+export class ConnectorError extends TaggedError<ConnectorErrorCode> {
   override readonly name = 'ConnectorError';
-  readonly code: ConnectorErrorCode;
-
-  constructor(code: ConnectorErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
 export function isConnectorError(err: unknown, code?: ConnectorErrorCode): err is ConnectorError {

@@ -7,6 +7,8 @@
  * try { decodeRecord(bytes) } catch (e) { if (isProtocolError(e, 'bad-marker')) resync() }
  */
 
+import { TaggedError } from '../../tagged-error.ts';
+
 export type ProtocolErrorCode =
   | 'bad-length' // a buffer is not the size the format fixes
   | 'bad-marker' // start or end marker of a 128-byte record is wrong
@@ -18,14 +20,8 @@ export type ProtocolErrorCode =
   | 'bad-settings' // ScopeSettings text could not be parsed
   | 'parser-closed'; // bytes pushed into a parser after it was closed
 
-export class ProtocolError extends Error {
+export class ProtocolError extends TaggedError<ProtocolErrorCode> {
   override readonly name = 'ProtocolError';
-  readonly code: ProtocolErrorCode;
-
-  constructor(code: ProtocolErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
 export function isProtocolError(err: unknown, code?: ProtocolErrorCode): err is ProtocolError {

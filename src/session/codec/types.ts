@@ -10,6 +10,7 @@
  * const bytes = await codec.encode(new Uint16Array(64 ** 3));
  * const raw = await codec.decode(bytes);             // Uint8Array of 64³ × 2 bytes
  */
+import { TaggedError } from '../../tagged-error.ts';
 import type { ZstdCompressor } from '../metadata/types.ts';
 
 export type CodecImplementation = 'native' | 'wasm';
@@ -28,14 +29,8 @@ export interface ChunkCodec {
 
 export type CodecErrorCode = 'bad-level' | 'corrupt-chunk' | 'unavailable';
 
-export class CodecError extends Error {
+export class CodecError extends TaggedError<CodecErrorCode> {
   override readonly name = 'CodecError';
-  readonly code: CodecErrorCode;
-
-  constructor(code: CodecErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
 /** The bytes of a typed array or view, without copying. */

@@ -6,6 +6,8 @@
  * try { parseZarray(bytes, '0/.zarray') } catch (e) { if (isMetadataError(e, 'unknown-codec')) … }
  */
 
+import { TaggedError } from '../../tagged-error.ts';
+
 export type MetadataErrorCode =
   | 'bad-json' // not UTF-8 JSON, or not an object where one is required
   | 'missing-key' // a required key is absent
@@ -18,15 +20,13 @@ export type MetadataErrorCode =
   | 'not-a-session' // flamingo.format is not "flamingo-viv.session"
   | 'bad-layout'; // a session layout that cannot be built (builders)
 
-export class MetadataError extends Error {
+export class MetadataError extends TaggedError<MetadataErrorCode> {
   override readonly name = 'MetadataError';
-  readonly code: MetadataErrorCode;
   /** `file` + JSON path, e.g. `0/.zarray shape[2]`. */
   readonly path: string;
 
   constructor(code: MetadataErrorCode, path: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+    super(code, message, options);
     this.path = path;
   }
 }

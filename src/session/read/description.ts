@@ -14,6 +14,7 @@
  * plane.data; // Uint16Array of 130 × 100 values
  */
 
+import { TaggedError } from '../../tagged-error.ts';
 import type { FlamingoAttrs } from '../metadata/types.ts';
 
 /** Element types a description can hold (`float64` data are converted to float32 on read). */
@@ -147,15 +148,13 @@ export type ReadErrorCode =
   | 'truncated'; // a file shorter than its header says
 
 /** Every reader failure: one sentence naming the file or key, the value and what was expected. */
-export class ReadError extends Error {
+export class ReadError extends TaggedError<ReadErrorCode> {
   override readonly name = 'ReadError';
-  readonly code: ReadErrorCode;
   /** The store key, file or JSON path concerned. */
   readonly key: string;
 
   constructor(code: ReadErrorCode, key: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
+    super(code, message, options);
     this.key = key;
   }
 }

@@ -22,6 +22,7 @@
  * for await (const frame of run.frames) await writer.write(frame);
  * const summary = await writer.finalize();          // or writer.abort('user abort')
  */
+import { TaggedError } from '../../tagged-error.ts';
 import type { Frame, FrameMeta } from '../../acquisition/connector.ts';
 import type { ChunkCodec } from '../codec/types.ts';
 import type { Accumulation, DroppedByReason, SessionStatus, Zyx } from '../metadata/types.ts';
@@ -36,14 +37,8 @@ import type { Orientation } from './placement.ts';
 
 export type WriterErrorCode = 'closed' | 'over-budget' | 'unsupported' | 'faulted' | 'invalid-metadata';
 
-export class WriterError extends Error {
+export class WriterError extends TaggedError<WriterErrorCode> {
   override readonly name = 'WriterError';
-  readonly code: WriterErrorCode;
-
-  constructor(code: WriterErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
 }
 
 export type DropReason = keyof DroppedByReason;
