@@ -21,27 +21,7 @@ import {
   type CommandStreamOptions,
   type RecordInit,
 } from '../../../src/acquisition/protocol/index.ts';
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-/** Pushes `bytes` cut at the given offsets; returns every message in order. */
-function feed(parser: CommandStreamParser, bytes: Uint8Array, cuts: readonly number[] = []): CommandMessage[] {
-  const out: CommandMessage[] = [];
-  let from = 0;
-  for (const cut of [...cuts, bytes.length]) {
-    out.push(...parser.push(bytes.subarray(from, cut)));
-    from = cut;
-  }
-  return out;
-}
+import { concat, feed } from '../../support.ts';
 
 /** What a parser should emit for a record (with its payload, if any). */
 function message(init: RecordInit, payload: Uint8Array | string | null = null): CommandMessage {

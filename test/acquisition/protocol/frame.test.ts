@@ -20,26 +20,7 @@ import {
   type FrameMessage,
   type ProtocolErrorCode,
 } from '../../../src/acquisition/protocol/index.ts';
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-function feed(parser: FrameStreamParser, bytes: Uint8Array, cuts: readonly number[] = []): FrameMessage[] {
-  const out: FrameMessage[] = [];
-  let from = 0;
-  for (const cut of [...cuts, bytes.length]) {
-    out.push(...parser.push(bytes.subarray(from, cut)));
-    from = cut;
-  }
-  return out;
-}
+import { concat, feed } from '../../support.ts';
 
 function caught(fn: () => unknown): unknown {
   try {

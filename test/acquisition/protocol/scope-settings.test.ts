@@ -1,21 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isProtocolError } from '../../../src/acquisition/protocol/errors.ts';
 import { buildScopeSettingsText, defaultScopeSettingsText, parseScopeSettings } from '../../../src/acquisition/protocol/scope-settings.ts';
+import { specBlock } from '../../support.ts';
 
-/** The fenced block under a heading of the protocol spec, read at test time. */
-function specBlock(heading: string): string {
-  const spec = readFileSync(resolve(process.cwd(), '../shared/specs/flamingo-protocol.md'), 'utf8');
-  const lines = spec.split('\n');
-  const at = lines.findIndex((l) => l.startsWith(`${heading} `));
-  expect(at, `heading ${heading} in the spec`).toBeGreaterThanOrEqual(0);
-  const open = lines.findIndex((l, i) => i > at && l.startsWith('```'));
-  const close = lines.findIndex((l, i) => i > open && l.startsWith('```'));
-  return lines.slice(open + 1, close).join('\n');
-}
-
-const GOLDEN = specBlock('### 9.4');
+const GOLDEN = specBlock('flamingo-protocol.md', '### 9.4');
 const bytes = (s: string): number => new TextEncoder().encode(s).length;
 
 function expectBadSettings(fn: () => unknown, message: RegExp): void {

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isProtocolError } from '../../../src/acquisition/protocol/errors.ts';
 import {
@@ -10,19 +8,9 @@ import {
   timePoints,
 } from '../../../src/acquisition/protocol/workflow.ts';
 import type { WorkflowSettings } from '../../../src/acquisition/protocol/workflow.ts';
+import { specBlock } from '../../support.ts';
 
-/** The fenced block under a heading of the protocol spec, read at test time. */
-function specBlock(heading: string): string {
-  const spec = readFileSync(resolve(process.cwd(), '../shared/specs/flamingo-protocol.md'), 'utf8');
-  const lines = spec.split('\n');
-  const at = lines.findIndex((l) => l.startsWith(`${heading} `));
-  expect(at, `heading ${heading} in the spec`).toBeGreaterThanOrEqual(0);
-  const open = lines.findIndex((l, i) => i > at && l.startsWith('```'));
-  const close = lines.findIndex((l, i) => i > open && l.startsWith('```'));
-  return lines.slice(open + 1, close).join('\n');
-}
-
-const GOLDEN = specBlock('### 8.6');
+const GOLDEN = specBlock('flamingo-protocol.md', '### 8.6');
 
 /** The §8.6 example as settings. */
 function example(): WorkflowSettings {
