@@ -14,7 +14,7 @@ import { isMetadataError } from './metadata/errors.ts';
 import { isObject, parseJson } from './metadata/json.ts';
 import { validateSessionMetadata } from './metadata/rules.ts';
 import type { SessionRuleOptions } from './metadata/rules.ts';
-import type { ReadableSessionStore } from './store/types.ts';
+import { TEMPORARY_NAME, type ReadableSessionStore } from './store/types.ts';
 
 export interface SessionValidationReport {
   valid: boolean;
@@ -42,8 +42,6 @@ export interface ValidateSessionOptions extends SessionRuleOptions {
   decodeChunk?: (bytes: Uint8Array, compressor: unknown, expectedBytes: number) => Promise<Uint8Array>;
 }
 
-/** Final name, then `.<writer-id>.<counter>.tmp` (§5.3). */
-const TMP_RE = /\.[^./]+\.\d+\.tmp$/;
 
 function unreadable(message: string, store: ReadableSessionStore): SessionValidationReport {
   return {
@@ -140,7 +138,7 @@ export async function validateSession(store: ReadableSessionStore, options: Vali
       extraErrors.push(`${key}: is Zarr v3 metadata; a session is Zarr v2 only, with no zarr.json anywhere (§6.1 #1).`);
       continue;
     }
-    if (TMP_RE.test(key)) {
+    if (TEMPORARY_NAME.test(key)) {
       tmps.push(key);
       continue;
     }

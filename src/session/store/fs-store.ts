@@ -22,7 +22,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rename, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import { StoreError, checkStoreKey } from './types.ts';
+import { StoreError, TEMPORARY_NAME, checkStoreKey } from './types.ts';
 import type { SessionStore, StoreGetOptions } from './types.ts';
 
 export type FsyncPolicy = 'metadata' | 'all' | 'none';
@@ -34,8 +34,6 @@ export interface FsStoreOptions {
   writerId?: string;
 }
 
-/** Matches the temporary names of §5.3: `<name>.<writer id>.<counter>.tmp`. */
-export const TEMPORARY_NAME = /\.[0-9A-Za-z]+\.\d+\.tmp$/;
 
 function isMetadataKey(key: string): boolean {
   const base = key.slice(key.lastIndexOf('/') + 1);

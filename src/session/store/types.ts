@@ -30,6 +30,12 @@ export interface SessionStore extends ReadableSessionStore {
   delete(key: string): Promise<void>;
 }
 
+/**
+ * Temporary names of atomic writes (spec §5.3): `<final name>.<writer id>.<counter>.tmp`.
+ * They never match a chunk key or a metadata name, so readers skip them.
+ */
+export const TEMPORARY_NAME = /\.[0-9A-Za-z]+\.\d+\.tmp$/;
+
 /** Store failures carry the key and the cause. */
 export class StoreError extends Error {
   override readonly name = 'StoreError';

@@ -2,7 +2,8 @@ import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FsStore, TEMPORARY_NAME } from '../../../src/session/store/fs-store.ts';
+import { FsStore } from '../../../src/session/store/fs-store.ts';
+import { TEMPORARY_NAME } from '../../../src/session/store/types.ts';
 import { StoreError } from '../../../src/session/store/types.ts';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
