@@ -41,6 +41,12 @@ export interface CommandChannelOptions {
   replyTimeoutMs?: number;
   /** Quiet time that ends an unframed payload (default 75 ms; spec §9.1 asks for 50–100). */
   rawQuietMs?: number;
+  /**
+   * How long an unframed payload may take to start after its record (default 500 ms): a
+   * server that writes the settings text after the ack, rather than in the same write,
+   * still gets it read (py2flamingo waits 100 ms, then 50 ms of quiet).
+   */
+  rawStartMs?: number;
   /** Largest `addDataBytes` accepted (default: the codec's 16 MiB). */
   maxPayloadBytes?: number;
   log?: LogFn;
@@ -101,6 +107,7 @@ export class CommandChannel {
   readonly replyTimeoutMs: number;
   private readonly connectTimeoutMs: number;
   private readonly rawQuietMs: number;
+  private readonly rawStartMs: number;
   private readonly maxPayloadBytes: number | undefined;
   private readonly log: LogFn;
   private socket: net.Socket | null = null;
@@ -124,6 +131,7 @@ export class CommandChannel {
     this.connectTimeoutMs = options.connectTimeoutMs ?? 2000;
     this.replyTimeoutMs = options.replyTimeoutMs ?? 3000;
     this.rawQuietMs = options.rawQuietMs ?? 75;
+    this.rawStartMs = options.rawStartMs ?? 500;
     this.maxPayloadBytes = options.maxPayloadBytes;
     this.log = options.log ?? (() => undefined);
     this.parser = this.newParser();
@@ -289,7 +297,7 @@ export class CommandChannel {
       this.quietTimer = null;
       if (parser !== this.parser) return;
       for (const msg of parser.flushRaw()) this.route(msg);
-    }, this.rawQuietMs);
+    }, parser.bufferedBytes === 0 ? this.rawStartMs : this.rawQuietMs);
   }
 
   private clearQuiet(): void {

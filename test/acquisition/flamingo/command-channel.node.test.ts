@@ -45,6 +45,16 @@ describe('CommandChannel: settings transfer (spec §9.1)', () => {
     expect(server!.received[0]!.record.cmdDataBits0).toBe(0);
   });
 
+  it('waits for unframed text that starts in a later write than its record', async () => {
+    const ch = await open((m, socket) => {
+      if (m.record.cmd !== Command.COMMON_SCOPE_SETTINGS_LOAD) return;
+      socket.write(reply({ cmd: Command.COMMON_SCOPE_SETTINGS }));
+      setTimeout(() => socket.write(new TextEncoder().encode(TEXT)), 200);
+    });
+    const msg = await ch.request({ cmd: Command.COMMON_SCOPE_SETTINGS_LOAD }, settingsRequest);
+    expect(new TextDecoder().decode(msg.payload!)).toBe(TEXT);
+  });
+
   it('ends unframed text at the next start marker when a record follows at once', async () => {
     const later: number[] = [];
     const ch = await open((m, socket) => {
