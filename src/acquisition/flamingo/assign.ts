@@ -336,12 +336,31 @@ export class FrameAssigner {
     return { kind: 'surplus', stackIndex: last?.stackIndex ?? 0 };
   }
 
-  /** The header is usable while it carries a multi-plane index (stop ≥ 1, start ≥ 0). */
+  /**
+   * The header is usable while it carries a multi-plane index (stop ≥ 1, start ≥ 0).
+   * Words 32/36 are unconfirmed on a rig (spec §13 item 6), so before trusting them the
+   * stack size they announce (stop + 1) must be near the plan's planes (a server may
+   * recompute the count, §8.4) or equal the server's own count (0x9003/0x9004): a server
+   * that fills them with something else, such as a running frame number, is not trusted.
+   */
   private updateHeaderMode(h: FrameHeader): void {
     if (this.headerMode === 'off') return;
-    if (h.imageIndexStop >= 1 && h.imageIndexStart >= 0) this.headerMode = 'trusted';
-    else if (this.headerMode === 'trusted') this.headerOff(h, 'stopped carrying a plane index');
-    else this.headerMode = 'off';
+    const looksLikeIndex = h.imageIndexStop >= 1 && h.imageIndexStart >= 0;
+    if (!looksLikeIndex) {
+      if (this.headerMode === 'trusted') this.headerOff(h, 'stopped carrying a plane index');
+      else this.headerMode = 'off';
+      return;
+    }
+    if (this.headerMode === 'trusted') return;
+    const size = h.imageIndexStop + 1;
+    const planned = this.stacks[this.current]?.planes ?? 0;
+    const serverCounts = [this.state[this.current]?.gaugeExpected, this.serverState()?.gaugeExpected];
+    if (Math.abs(size - planned) <= Math.max(2, planned * 0.1) || serverCounts.includes(size)) {
+      this.headerMode = 'trusted';
+    } else {
+      this.headerMode = 'off';
+      this.note(`The live header announces ${size} planes per stack where the plan has ${planned}; it is not taken for a plane index, and frames are placed by arrival order.`);
+    }
   }
 
   private headerOff(h: FrameHeader, why: string): void {

@@ -200,6 +200,21 @@ describe('FrameAssigner, header plane index usable', () => {
     expect(a.finish().framesMissing).toBe(6);
   });
 
+  it('does not take a running frame number for a plane index', () => {
+    // A server that numbers frames across the whole workflow (0–9, last 9): two stacks of 5.
+    const a = new FrameAssigner(stacks);
+    a.onGaugeSize(5);
+    const out = [0, 1, 2, 3, 4].map((i) => where(a.onFrame(frame(i, 9))));
+    a.onStackComplete(5, 5, 0);
+    a.onGaugeSize(5);
+    out.push(...[5, 6, 7, 8, 9].map((i) => where(a.onFrame(frame(i, 9)))));
+    expect(out).toEqual(['1:0', '1:1', '1:2', '1:3', '1:4', '3:0', '3:1', '3:2', '3:3', '3:4']);
+    const r = a.finish();
+    expect(r.usedHeaderIndex).toBe(false);
+    expect(r.framesMissing).toBe(0);
+    expect(r.notes).toContainEqual(expect.stringMatching(/announces 10 planes per stack where the plan has 5/));
+  });
+
   it('follows the header when the server makes fewer planes than the plan', () => {
     const a = new FrameAssigner(stacks);
     const out = [0, 1, 2, 3, 4, 0, 1, 2, 3].map((i) => where(a.onFrame(frame(i, 3))));
