@@ -13,12 +13,13 @@
  * const r = await runWriteBenchmark({ planes: 256 });
  * // { planes: 256, width: 2048, height: 2048, seconds: 4.1, planes_per_s: 62, mb_per_s: 520, levels: 4, dropped: 0, … }
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Frame } from '../acquisition/connector.ts';
 import { CameraModel } from '../acquisition/simulator/camera.ts';
 import { Rng } from '../acquisition/simulator/random.ts';
+import type { SessionCompressor } from '../session/metadata/types.ts';
 import type { FsyncPolicy } from '../session/store/fs-store.ts';
 import { createNodeSessionWriter } from '../session/writer/index.node.ts';
 
@@ -26,8 +27,13 @@ export interface WriteBenchOptions {
   planes?: number;
   width?: number;
   height?: number;
-  /** zstd level (default 1). */
+  /** zstd level (default 1); with `codec: "blosc-zstd"` the Blosc clevel (1–9; 1 = zstd level 1). */
   level?: number;
+  /**
+   * `"zstd"` (default, the writer's default) or `"blosc-zstd"`: Blosc with byte shuffle and zstd
+   * inside (`{"id": "blosc", "cname": "zstd", "clevel": level, "shuffle": 1, "blocksize": 0}`).
+   */
+  codec?: WriteBenchCodec;
   /** Encoder worker threads (default 2). */
   threads?: number;
   /** Parent of the temporary session folder (default the OS temp folder). */
@@ -36,6 +42,13 @@ export interface WriteBenchOptions {
   fsync?: FsyncPolicy;
   onProgress?: (planes: number, total: number) => void;
   signal?: AbortSignal;
+}
+
+export type WriteBenchCodec = 'zstd' | 'blosc-zstd';
+
+/** The `.zarray` compressor a benchmark codec choice writes. */
+export function benchCompressor(codec: WriteBenchCodec, level: number): SessionCompressor {
+  return codec === 'blosc-zstd' ? { id: 'blosc', cname: 'zstd', clevel: level, shuffle: 1, blocksize: 0 } : { id: 'zstd', level };
 }
 
 export interface WriteBenchResult {
@@ -50,6 +63,7 @@ export interface WriteBenchResult {
   levels: number;
   dropped: number;
   zstd_level: number;
+  codec: WriteBenchCodec;
   threads: number;
   /** Raw bytes encoded (all levels) over bytes written. */
   compression_ratio: number;
@@ -104,6 +118,7 @@ export async function runWriteBenchmark(options: WriteBenchOptions = {}): Promis
   const height = options.height ?? 2048;
   const level = options.level ?? 1;
   const threads = options.threads ?? 2;
+  const codec = options.codec ?? 'zstd';
   if (!Number.isInteger(planes) || planes < 1) throw new Error(`The benchmark needs at least 1 plane, got ${planes}.`);
   const pool = framePool(width, height);
   const dir = await mkdtemp(path.join(options.dir ?? os.tmpdir(), 'flamingo-bench-write-'));
@@ -119,7 +134,7 @@ export async function runWriteBenchmark(options: WriteBenchOptions = {}): Promis
         shape: [1, planes, height, width],
         voxel_size_um: { z: 2, y: 0.5, x: 0.5 },
         world_origin_um: [0, 0, 0],
-        compressor: { id: 'zstd', level },
+        compressor: benchCompressor(codec, level),
         channels: [{ name: 'camera', color: 'FFFFFF' }],
       },
       info: {
@@ -130,6 +145,13 @@ export async function runWriteBenchmark(options: WriteBenchOptions = {}): Promis
       },
       place: (f) => ({ channel: 0, z: f.meta.zIndex, y: 0, x: 0 }),
     });
+    // The writer may substitute its own compressor: measure only what was asked for.
+    const wanted = benchCompressor(codec, level);
+    const zarray = JSON.parse(await readFile(path.join(sessionPath, '0', '.zarray'), 'utf8')) as { compressor?: unknown };
+    if (JSON.stringify(zarray.compressor) !== JSON.stringify(wanted)) {
+      await writer.abort('benchmark codec not supported');
+      throw new Error(`The session writer wrote compressor ${JSON.stringify(zarray.compressor)} instead of ${JSON.stringify(wanted)}; it does not support --codec ${codec} yet.`);
+    }
     const start = performance.now();
     let lastReport = 0;
     for (let k = 0; k < planes; k++) {
@@ -170,6 +192,7 @@ export async function runWriteBenchmark(options: WriteBenchOptions = {}): Promis
       levels: summary.levels,
       dropped: summary.framesDropped,
       zstd_level: level,
+      codec,
       threads,
       compression_ratio: summary.bytesWritten > 0 ? summary.rawBytesEncoded / summary.bytesWritten : 0,
       bytes_written: summary.bytesWritten,

@@ -4,6 +4,8 @@
  * atomic chunk files) into a temporary folder, and reports planes/s, MB/s, compression
  * ratio, peak memory and drops, with the raw speed of writing the same bytes uncompressed.
  */
+import type { WriteBenchCodec } from '../bench/write.ts';
+import { UsageError } from './command.ts';
 import type { Command } from './command.ts';
 import { parseIntOption, parseSize } from './parse-values.ts';
 import { progressBar } from './progress.ts';
@@ -14,7 +16,8 @@ export const benchWriteCommand: Command = {
   options: {
     planes: { type: 'string', value: 'N', description: 'planes to write', default: '256' },
     'frame-size': { type: 'string', value: 'WxH', description: 'plane size', default: '2048x2048' },
-    level: { type: 'string', value: 'L', description: 'zstd level (1–22)', default: '1' },
+    level: { type: 'string', value: 'L', description: 'zstd level (1–22), or Blosc clevel (1–9) with --codec blosc-zstd', default: '1' },
+    codec: { type: 'string', value: 'NAME', description: 'chunk compressor: zstd, or blosc-zstd (byte shuffle + zstd)', default: 'zstd' },
     threads: { type: 'string', value: 'N', description: 'encoder worker threads', default: '2' },
     dir: { type: 'string', value: 'PATH', description: 'parent of the temporary session folder (default: the OS temp folder)' },
     json: { type: 'boolean', description: 'print one JSON object' },
@@ -22,7 +25,10 @@ export const benchWriteCommand: Command = {
   async run(values, _positionals, io) {
     const planes = parseIntOption('--planes', String(values['planes'] ?? '256'), 1, 1_000_000);
     const { width, height } = parseSize('--frame-size', String(values['frame-size'] ?? '2048x2048'));
-    const level = parseIntOption('--level', String(values['level'] ?? '1'), 1, 22);
+    const codecName = String(values['codec'] ?? 'zstd');
+    if (codecName !== 'zstd' && codecName !== 'blosc-zstd') throw new UsageError(`--codec must be zstd or blosc-zstd, got '${codecName}'.`);
+    const codec: WriteBenchCodec = codecName;
+    const level = parseIntOption('--level', String(values['level'] ?? '1'), 1, codec === 'blosc-zstd' ? 9 : 22);
     const threads = parseIntOption('--threads', String(values['threads'] ?? '2'), 0, 64);
     const dir = typeof values['dir'] === 'string' ? values['dir'] : undefined;
     const { runWriteBenchmark } = await import('../bench/write.ts');
@@ -32,6 +38,7 @@ export const benchWriteCommand: Command = {
       width,
       height,
       level,
+      codec,
       threads,
       dir,
       signal: io.signal,
@@ -40,11 +47,11 @@ export const benchWriteCommand: Command = {
     bar?.done();
     if (values['json']) {
       const { planes: p, width: w, height: h, seconds, planes_per_s, mb_per_s, levels, dropped } = r;
-      io.out(JSON.stringify({ planes: p, width: w, height: h, seconds, planes_per_s, mb_per_s, levels, dropped, compression_ratio: r.compression_ratio, peak_rss_mb: r.peak_rss_mb, raw_mb_per_s: r.raw_mb_per_s, zstd_level: r.zstd_level, threads: r.threads }) + '\n');
+      io.out(JSON.stringify({ planes: p, width: w, height: h, seconds, planes_per_s, mb_per_s, levels, dropped, compression_ratio: r.compression_ratio, peak_rss_mb: r.peak_rss_mb, raw_mb_per_s: r.raw_mb_per_s, zstd_level: r.zstd_level, codec: r.codec, threads: r.threads }) + '\n');
     } else {
       io.out(
         [
-          `planes      ${r.planes} of ${r.width} × ${r.height} uint16, ${r.levels} levels, zstd level ${r.zstd_level}, ${r.threads} encoder threads`,
+          `planes      ${r.planes} of ${r.width} × ${r.height} uint16, ${r.levels} levels, ${r.codec === 'blosc-zstd' ? `blosc-zstd (byte shuffle) clevel ${r.zstd_level}` : `zstd level ${r.zstd_level}`}, ${r.threads} encoder threads`,
           `rate        ${r.planes_per_s.toFixed(1)} planes/s, ${r.mb_per_s.toFixed(0)} MB/s of level-0 pixels`,
           `duration    ${r.seconds.toFixed(2)} s (first frame to finalized session)`,
           `compression ${r.compression_ratio.toFixed(2)}× (${(r.bytes_written / 1e6).toFixed(0)} MB in ${r.chunks_written} chunk files, all levels)`,

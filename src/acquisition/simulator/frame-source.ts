@@ -5,6 +5,9 @@
  * each frame adds fresh camera noise into a pooled buffer. When the acquisition clock
  * runs ahead of what synthesis can sustain (`next`), frames are made by a background job
  * in short slices and the clock replays the last noisy buffer until a new one is done.
+ * "Can sustain" looks at the cheapest of the last few frames, so one stall (a garbage
+ * collection, a busy CPU, the first unoptimised frames) does not start replays: a simulator
+ * that keeps up sends the same pixels for the same seed and requests, run after run.
  *
  * @example
  * const src = new FrameSource(createPhantom(1));
@@ -68,6 +71,10 @@ interface Job {
 const SLICE_MS = 2;
 /** Pause between background frames, as a fraction of the last frame's busy time (caps the CPU share). */
 const JOB_PAUSE = 1.5;
+/** How many recent timings the cost estimate takes its minimum over. */
+const RECENT = 3;
+/** Fresh frames always made on the spot first (the first one runs unoptimised code). */
+const WARMUP_FRAMES = 2;
 
 interface CleanPlane {
   base: Uint16Array;
@@ -101,6 +108,9 @@ export class FrameSource {
   private job: Job | null = null;
   private ready: SynthFrame | null = null;
   private lastJobBusyMs = 0;
+  /** The last few clean-plane render and noise timings, ms (newest last). */
+  private readonly recentRenderMs: number[] = [];
+  private readonly recentNoiseMs: number[] = [];
 
   constructor(phantom: Phantom, options: { seed?: number; planeCacheBytes?: number; camera?: CameraModel } = {}) {
     this.phantom = phantom;
@@ -109,21 +119,26 @@ export class FrameSource {
     this.rng = new Rng(deriveSeed(options.seed ?? phantom.seed, 'frame-noise'));
   }
 
-  /** Expected wall time of a fresh frame for `req`, ms (render only when its clean plane is not cached). */
+  /**
+   * Expected wall time of a fresh frame for `req`, ms (render only when its clean plane is
+   * not cached): the cheapest of the last few timings of each part, so that only a lasting
+   * slowdown, not a single stall, counts.
+   */
   expectedCostMs(req: FrameRequest): number {
-    return this.stats.noiseMsMean + (this.cache.has(this.keyOf(req)) ? 0 : this.stats.renderMsMean);
+    return cheapest(this.recentNoiseMs) + (this.cache.has(this.keyOf(req)) ? 0 : cheapest(this.recentRenderMs));
   }
 
   /**
    * The next frame for a camera clock with this interval. When a fresh frame costs at
-   * most half an interval it is made right here. Otherwise frames are made by a
-   * background job in slices of about 2 ms (so socket writes keep flowing between them),
-   * and each call returns the newest finished frame, or replays the previous one.
+   * most half an interval (and always for the first two frames) it is made right here.
+   * Otherwise frames are made by a background job in slices of about 2 ms (so socket
+   * writes keep flowing between them), and each call returns the newest finished frame,
+   * or replays the previous one.
    */
   next(req: FrameRequest, intervalMs: number): SynthFrame {
     const bytes = req.width * req.height * 2;
     const last = this.last;
-    if (!last || last.payload.bytes.byteLength !== bytes || this.expectedCostMs(req) <= intervalMs * 0.5) {
+    if (!last || last.payload.bytes.byteLength !== bytes || this.stats.fresh < WARMUP_FRAMES || this.expectedCostMs(req) <= intervalMs * 0.5) {
       this.dropJob();
       return this.frame(req);
     }
@@ -159,6 +174,7 @@ export class FrameSource {
     const t2 = now();
     this.stats.fresh++;
     this.stats.noiseMsMean = ema(this.stats.noiseMsMean, t2 - t1, this.stats.fresh);
+    remember(this.recentNoiseMs, t2 - t1);
     this.stats.synthMsMean = ema(this.stats.synthMsMean, t2 - t0, this.stats.fresh);
     const frame: SynthFrame = { payload, scaleMin: plane.min, scaleMax: plane.max, replayed: false };
     this.last?.payload.release();
@@ -215,6 +231,7 @@ export class FrameSource {
     this.lastJobBusyMs = job.busyMs;
     this.stats.synthMsMean = ema(this.stats.synthMsMean, job.busyMs, this.stats.fresh + 1);
     this.stats.noiseMsMean = ema(this.stats.noiseMsMean, job.noiseMs, this.stats.fresh + 1);
+    remember(this.recentNoiseMs, job.noiseMs);
     this.ready?.payload.release();
     this.ready = { payload: job.payload!, scaleMin: job.plane.min, scaleMax: job.plane.max, replayed: false };
   }
@@ -290,7 +307,9 @@ export class FrameSource {
     const { min, max } = displayRange(base);
     const plane: CleanPlane = { base, min, max };
     this.stats.planeRenders++;
-    this.stats.renderMsMean = ema(this.stats.renderMsMean, now() - t0, this.stats.planeRenders);
+    const renderMs = now() - t0;
+    this.stats.renderMsMean = ema(this.stats.renderMsMean, renderMs, this.stats.planeRenders);
+    remember(this.recentRenderMs, renderMs);
     this.cache.set(key, plane);
     this.cacheBytes += base.byteLength;
     while (this.cacheBytes > this.cacheBudget && this.cache.size > 1) {
@@ -308,6 +327,17 @@ export class FrameSource {
 function ema(mean: number, sample: number, count: number): number {
   const a = count <= 3 ? 1 : 0.1;
   return mean + a * (sample - mean);
+}
+
+/** Appends `sample`, keeping the last RECENT. */
+function remember(recent: number[], sample: number): void {
+  recent.push(sample);
+  if (recent.length > RECENT) recent.shift();
+}
+
+/** The smallest of `recent`, 0 when empty. */
+function cheapest(recent: readonly number[]): number {
+  return recent.length === 0 ? 0 : Math.min(...recent);
 }
 
 /** Pixel-wise maximum of `frame` into `acc` (for max-intensity projections). */

@@ -11,15 +11,16 @@
  * const raw = await codec.decode(bytes);             // Uint8Array of 64³ × 2 bytes
  */
 import { TaggedError } from '../../tagged-error.ts';
-import type { ZstdCompressor } from '../metadata/types.ts';
+import type { SessionCompressor } from '../metadata/types.ts';
 
 export type CodecImplementation = 'native' | 'wasm';
 
 export interface ChunkCodec {
-  readonly id: 'zstd';
+  readonly id: 'zstd' | 'blosc';
+  /** The zstd level, or the Blosc clevel. */
   readonly level: number;
   /** The `.zarray` compressor this codec writes. */
-  readonly config: ZstdCompressor;
+  readonly config: SessionCompressor;
   readonly implementation: CodecImplementation;
   /** Compresses the bytes of `data` (a typed array is read as its raw bytes). */
   encode(data: Uint8Array | ArrayBufferView): Promise<Uint8Array>;

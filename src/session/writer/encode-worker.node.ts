@@ -1,10 +1,12 @@
 /**
- * Worker-thread body of the encoder pool (Node): runs `processRegion` with native zstd
- * (WebAssembly when the addon does not load) and posts the encoded chunks back, transferring
- * their buffers. Slab buffers arrive over SharedArrayBuffer, so nothing large is copied.
+ * Worker-thread body of the encoder pool (Node): runs `processRegion` with the session's
+ * compressor (native zstd or Blosc-zstd; WebAssembly zstd when the addon does not load) and
+ * posts the encoded chunks back, transferring their buffers. Slab buffers arrive over
+ * SharedArrayBuffer, so nothing large is copied.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { createWasmZstdCodec } from '../codec/zstd-wasm.ts';
+import { createNodeCodec } from '../codec/index.node.ts';
+import type { SessionCompressor } from '../metadata/types.ts';
 import { EDGE, processRegion } from './kernel.ts';
 import type { EncodeFn, RegionTask } from './kernel.ts';
 
@@ -13,16 +15,9 @@ interface Job {
   task: RegionTask;
 }
 
-const level = (workerData as { level: number }).level;
-let encode: EncodeFn;
-try {
-  const { createNativeZstdCodec } = await import('../codec/zstd-native.node.ts');
-  const codec = createNativeZstdCodec(level);
-  encode = (b) => codec.encodeSync(b);
-} catch {
-  const codec = createWasmZstdCodec(level);
-  encode = (b) => codec.encode(b);
-}
+const codec = await createNodeCodec((workerData as { compressor: SessionCompressor }).compressor);
+// The native codecs encode synchronously; the WebAssembly fallback only asynchronously.
+const encode: EncodeFn = 'encodeSync' in codec && typeof codec.encodeSync === 'function' ? (b) => (codec.encodeSync as (d: Uint8Array) => Uint8Array)(b) : (b) => codec.encode(b);
 const scratch = new Uint16Array(EDGE ** 3);
 
 // Jobs run one after another (they share the scratch chunk, and an async codec could interleave them).

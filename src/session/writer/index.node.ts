@@ -10,7 +10,7 @@
  */
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { createZstdCodec } from '../codec/index.node.ts';
+import { createNodeCodec } from '../codec/index.node.ts';
 import type { CodecImplementation } from '../codec/types.ts';
 import { sessionFolderName } from '../metadata/layout.ts';
 import { FsStore } from '../store/fs-store.ts';
@@ -42,13 +42,13 @@ export async function uniqueSessionPath(parent: string, name: string, now: Date 
 }
 
 export async function createNodeSessionWriter(options: NodeSessionWriterOptions): Promise<SessionWriter> {
-  const level = options.layout.compressor?.id === 'zstd' ? options.layout.compressor.level : 3;
-  const codec = await createZstdCodec(level, { prefer: options.codec });
+  const codec = await createNodeCodec(options.layout.compressor ?? { id: 'zstd', level: 3 }, { prefer: options.codec });
+  const compressor = codec.config;
   const threads = options.threads ?? 2;
-  const encoder: SlabEncoder = threads > 0 && options.codec !== 'wasm' ? await WorkerPoolEncoder.start({ threads, level }) : new InlineEncoder(codec);
+  const encoder: SlabEncoder = threads > 0 && options.codec !== 'wasm' ? await WorkerPoolEncoder.start({ threads, compressor }) : new InlineEncoder(codec);
   try {
     const store = await FsStore.createNew(options.path, { fsync: options.fsync });
-    return await SessionWriter.create({ ...options, layout: { ...options.layout, compressor: { id: 'zstd', level } }, store, encoder, codec });
+    return await SessionWriter.create({ ...options, layout: { ...options.layout, compressor }, store, encoder, codec });
   } catch (err) {
     await encoder.close();
     throw err;

@@ -5,7 +5,7 @@
  * that fails rejects its tasks with the reason and is not reused.
  *
  * @example
- * const pool = await WorkerPoolEncoder.start({ threads: 2, level: 1 });
+ * const pool = await WorkerPoolEncoder.start({ threads: 2, compressor: { id: 'zstd', level: 1 } });
  * const result = await pool.run(task);
  * await pool.close();
  */
@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { RegionResult, RegionTask } from './kernel.ts';
 import type { SlabEncoder } from './encoder.ts';
+import type { SessionCompressor } from '../metadata/types.ts';
 
 interface Pending {
   resolve: (r: RegionResult) => void;
@@ -31,8 +32,8 @@ interface Slot {
 export interface WorkerPoolOptions {
   /** Worker threads (default: available cores, at most 4). */
   threads?: number;
-  /** zstd level (1–22). */
-  level: number;
+  /** The session's `.zarray` compressor. */
+  compressor: SessionCompressor;
 }
 
 function bootstrapCode(): string {
@@ -63,7 +64,7 @@ export class WorkerPoolEncoder implements SlabEncoder {
     const code = bootstrapCode();
     const slots = await Promise.all(
       Array.from({ length: threads }, async (): Promise<Slot> => {
-        const worker = new Worker(code, { eval: true, workerData: { level: options.level } });
+        const worker = new Worker(code, { eval: true, workerData: { compressor: options.compressor } });
         const slot: Slot = { worker, busy: 0, dead: null, pending: new Map() };
         await new Promise<void>((resolve, reject) => {
           const onMessage = (m: { ready?: boolean }): void => {

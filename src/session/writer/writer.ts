@@ -34,6 +34,7 @@ import { initialFlamingo, levelZarrayBytes, sessionLayout, validatedZattrs, zgro
 import type { FlamingoAttrs, InitialFlamingoInfo, SessionLayout, SessionLayoutInit } from './metadata.ts';
 import { DEFAULT_ORIENTATION, frameOffset } from './placement.ts';
 import type { Orientation } from './placement.ts';
+import { jsonEqual } from '../metadata/json.ts';
 
 export type WriterErrorCode = 'closed' | 'over-budget' | 'unsupported' | 'faulted' | 'invalid-metadata';
 
@@ -286,8 +287,8 @@ export class SessionWriter {
     const layout = sessionLayout(options.layout);
     if (layout.layout !== 'CZYX') throw new WriterError('unsupported', `The streaming writer writes CZYX sessions; a ${layout.layout} shape [${layout.levels[0]!.shape.join(', ')}] is not supported yet.`);
     if (layout.dtype !== '<u2') throw new WriterError('unsupported', `The streaming writer writes uint16 ("<u2") sessions, not ${JSON.stringify(layout.dtype)}.`);
-    if (layout.compressor.id !== 'zstd' || layout.compressor.level !== options.codec.level) {
-      throw new WriterError('unsupported', `The layout compressor ${JSON.stringify(layout.compressor)} does not match the codec (zstd level ${options.codec.level}).`);
+    if (!jsonEqual(layout.compressor, options.codec.config)) {
+      throw new WriterError('unsupported', `The layout compressor ${JSON.stringify(layout.compressor)} does not match the codec's ${JSON.stringify(options.codec.config)}.`);
     }
     const writer = new SessionWriter(options, layout);
     try {

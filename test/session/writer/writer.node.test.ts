@@ -73,6 +73,30 @@ describe('SessionWriter', () => {
     expect(fl.bounds_um).toEqual({ min: [100, 200, 300], max: [100 + 69 * 2, 200 + 149 * 0.5, 300 + 130 * 0.5] });
   });
 
+  it('writes Blosc-zstd (byte shuffle) chunks in worker threads that python zarr reads at every level', async () => {
+    const p = sessionPath();
+    const shape: [number, number, number, number] = [1, 66, 90, 70];
+    const compressor = { id: 'blosc', cname: 'zstd', clevel: 1, shuffle: 1, blocksize: 0 } as const;
+    const w = await createNodeSessionWriter({
+      path: p,
+      threads: 2,
+      fsync: 'none',
+      layout: { name: 'blosc', shape, voxel_size_um: { z: 1, y: 1, x: 1 }, world_origin_um: [0, 0, 0], levels: 2, channels: channels(1), compressor },
+      info,
+      place: (f) => ({ channel: 0, z: f.meta.zIndex, y: 0, x: 0 }),
+    });
+    const ref = new Reference(shape, 'maximum');
+    for (let z = 0; z < 66; z++) {
+      const f = frame(70, 90, 3 + z, { channelIndex: 0, zIndex: z, frameNumber: z });
+      ref.add(f, 0, z, 0, 0);
+      await w.write(f);
+    }
+    expect(await w.finalize()).toMatchObject({ status: 'complete', framesWritten: 66, errors: [] });
+    const r = pyCheck(p, ref.data, shape);
+    expect(r.errors).toEqual([]);
+    expect(JSON.parse(readFileSync(path.join(p, '0/.zarray'), 'utf8')).compressor).toEqual(compressor);
+  });
+
   it.each<[Accumulation, boolean]>([
     ['maximum', false],
     ['latest', true],
