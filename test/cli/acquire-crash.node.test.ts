@@ -48,7 +48,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * Starts `acquire` into `session`, polls its `.zattrs` until `when` holds, waits `thenMs`,
  * and SIGKILLs it. Fails when the command ends on its own first, or the moment never comes.
  */
-async function acquireAndKill(session: string, when: (p: Progress | null) => boolean, thenMs: number): Promise<void> {
+async function acquireAndKill(session: string, when: (p: Progress | null, session: string) => boolean, thenMs: number): Promise<void> {
   const child = spawn(process.execPath, [BIN, 'acquire', ...PLAN, '--out', session], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -62,7 +62,7 @@ async function acquireAndKill(session: string, when: (p: Progress | null) => boo
   );
   const giveUp = Date.now() + 40_000;
   let reached = false;
-  while (run.ended === null && !(reached = when(readProgress(session))) && Date.now() < giveUp) await sleep(10);
+  while (run.ended === null && !(reached = when(readProgress(session), session)) && Date.now() < giveUp) await sleep(10);
   if (reached && run.ended === null && thenMs > 0) await sleep(thenMs);
   if (run.ended === null) child.kill('SIGKILL');
   const end = await exited;
@@ -160,6 +160,7 @@ describe.concurrent('flamingo-viv acquire killed with SIGKILL', () => {
   });
 
   it.each([
+    ['as soon as the session folder appears', (_p: Progress | null, folder: string) => existsSync(folder), 0, 0],
     ['as soon as the session has its .zattrs', (p: Progress | null) => p !== null, 0, 0],
     ['right after the first slab is flushed', (p: Progress | null) => (p?.framesWritten ?? 0) >= SLAB, 0, SLAB],
     ['mid-slab, 0.8 s after the first flush', (p: Progress | null) => (p?.framesWritten ?? 0) >= SLAB, 800, SLAB],

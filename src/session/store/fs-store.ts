@@ -20,7 +20,7 @@
  * await store.set('.zgroup', new TextEncoder().encode('{"zarr_format": 2}'));
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, rm, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { StoreError, TEMPORARY_NAME, checkStoreKey } from './types.ts';
 import type { SessionStore, StoreGetOptions } from './types.ts';
@@ -44,13 +44,25 @@ function errnoCode(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null && 'code' in err ? String((err as { code: unknown }).code) : undefined;
 }
 
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function reason(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
 export class FsStore implements SessionStore {
-  readonly root: string;
-  readonly description: string;
+  /** Where the store reads and writes now (a staging folder until `publish()`). */
+  root: string;
+  /** The final folder name a staged store is renamed to by `publish()`. */
+  private stagedFor: string | null = null;
+  description: string;
   readonly writerId: string;
   private readonly fsync: FsyncPolicy;
   private counter = 0;
@@ -76,6 +88,42 @@ export class FsStore implements SessionStore {
     }
     store.madeDirs.add(store.root);
     return store;
+  }
+
+  /**
+   * Like `createNew`, but the folder is first made under a staging name
+   * (`<root>.<writer id>.creating`, which readers do not take for a session) and appears
+   * under its own name only at `publish()`, once its first metadata is written: a crash
+   * in between leaves no session folder without `.zattrs`.
+   */
+  static async createStaged(root: string, options: FsStoreOptions = {}): Promise<FsStore> {
+    const final = path.resolve(root);
+    if (await exists(final)) {
+      throw new StoreError('', `Cannot create session folder ${final}: it already exists (a session is never overwritten).`);
+    }
+    const probe = new FsStore(final, options);
+    const store = await FsStore.createNew(`${final}.${probe.writerId}.creating`, { ...options, writerId: probe.writerId });
+    store.stagedFor = final;
+    store.description = final;
+    return store;
+  }
+
+  /** Renames a staged folder to its final name; refuses to replace anything that holds data. */
+  async publish(): Promise<void> {
+    const final = this.stagedFor;
+    if (final === null) return;
+    if (await exists(final)) {
+      throw new StoreError('', `Cannot publish session folder ${final}: something was created there meanwhile; the session stays in ${this.root}.`);
+    }
+    try {
+      await rename(this.root, final);
+    } catch (err) {
+      throw new StoreError('', `Cannot publish session folder ${final} from ${this.root}: ${reason(err)}.`, { cause: err });
+    }
+    this.root = final;
+    this.stagedFor = null;
+    this.madeDirs.clear();
+    this.madeDirs.add(final);
   }
 
   /** Absolute path of a key, refusing keys that are not plain relative paths or leave the root. */

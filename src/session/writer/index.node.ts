@@ -47,8 +47,16 @@ export async function createNodeSessionWriter(options: NodeSessionWriterOptions)
   const threads = options.threads ?? 2;
   const encoder: SlabEncoder = threads > 0 && options.codec !== 'wasm' ? await WorkerPoolEncoder.start({ threads, compressor }) : new InlineEncoder(codec);
   try {
-    const store = await FsStore.createNew(options.path, { fsync: options.fsync });
-    return await SessionWriter.create({ ...options, layout: { ...options.layout, compressor }, store, encoder, codec });
+    // Staged, so the folder appears under its name only with its first metadata in it.
+    const store = await FsStore.createStaged(options.path, { fsync: options.fsync });
+    const writer = await SessionWriter.create({ ...options, layout: { ...options.layout, compressor }, store, encoder, codec });
+    try {
+      await store.publish();
+    } catch (err) {
+      await writer.abort(`the session folder could not be published: ${err instanceof Error ? err.message : String(err)}`);
+      throw err;
+    }
+    return writer;
   } catch (err) {
     await encoder.close();
     throw err;

@@ -38,6 +38,31 @@ describe('FsStore', () => {
     await expect(FsStore.createNew(p)).rejects.toThrow(/already exists/);
   });
 
+  it('createStaged shows the folder under its name only at publish, with what was written', async () => {
+    const final = path.join(dir, 'staged.ome.zarr');
+    const s = await FsStore.createStaged(final, { fsync: 'none' });
+    await s.set('.zgroup', bytes('{"zarr_format": 2}'));
+    expect(readdirSync(dir)).toEqual([`staged.ome.zarr.${s.writerId}.creating`]);
+    await s.publish();
+    expect(readdirSync(dir)).toEqual(['staged.ome.zarr']);
+    expect(s.root).toBe(final);
+    await s.set('0/0/0/0/0', bytes('after'));
+    expect(readdirSync(final).sort()).toEqual(['.zgroup', '0']);
+    expect(new TextDecoder().decode(await s.get('0/0/0/0/0'))).toBe('after');
+  });
+
+  it('publish refuses to replace a folder that appeared meanwhile, and keeps the staged data', async () => {
+    const final = path.join(dir, 'race.ome.zarr');
+    const s = await FsStore.createStaged(final, { fsync: 'none' });
+    await s.set('.zgroup', bytes('{"zarr_format": 2}'));
+    const other = new FsStore(final, { fsync: 'none' });
+    await other.set('.zattrs', bytes('{"someone": "else"}'));
+    await expect(s.publish()).rejects.toThrow(/race\.ome\.zarr.*created there meanwhile/);
+    expect(new TextDecoder().decode(await other.get('.zattrs'))).toBe('{"someone": "else"}');
+    expect(await s.get('.zgroup')).toBeDefined();
+    await expect(FsStore.createStaged(final)).rejects.toThrow(/already exists/);
+  });
+
   it('refuses keys that leave the root, including through ..', async () => {
     const s = new FsStore(path.join(dir, 'root'));
     for (const k of ['../x', 'a/../../x', '/etc/passwd', 'a\\..\\x']) {
