@@ -3,6 +3,7 @@
  * zstd, streaming mode, 3 levels) reads back exactly at level 0 through both zstd decoders, with
  * the flamingo state and channels as written.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { openImage } from '../../../src/session/read/open.ts';
@@ -55,6 +56,8 @@ describe('reading what the writer wrote', () => {
       expect(image.levels[1]!.scale).toEqual([1, 2, 1, 1]);
       expect(image.channels.map((c) => [c.name, c.color])).toEqual([['GFP', '00FF00'], ['RFP', 'FF00FF']]);
       expect(image.warnings).toEqual([]);
+      // The whole flamingo state round-trips, exactly as written.
+      expect(image.flamingo).toEqual(JSON.parse(readFileSync(path.join(p, '.zattrs'), 'utf8')).flamingo);
       const l0 = await image.levels[0]!.readRegion({ start: [0, 0, 0, 0], stop: shape });
       expect(Buffer.from(l0.data.buffer, l0.data.byteOffset, l0.data.byteLength).equals(Buffer.from(ref.data.buffer))).toBe(true);
     }
