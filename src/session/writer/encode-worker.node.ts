@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createNodeCodec } from '../codec/index.node.ts';
 import type { SessionCompressor } from '../metadata/types.ts';
-import { EDGE, processRegion } from './kernel.ts';
+import { SCRATCH_LENGTH, processRegion } from './kernel.ts';
 import type { EncodeFn, RegionTask } from './kernel.ts';
 
 interface Job {
@@ -18,7 +18,7 @@ interface Job {
 const codec = await createNodeCodec((workerData as { compressor: SessionCompressor }).compressor);
 // The native codecs encode synchronously; the WebAssembly fallback only asynchronously.
 const encode: EncodeFn = 'encodeSync' in codec && typeof codec.encodeSync === 'function' ? (b) => (codec.encodeSync as (d: Uint8Array) => Uint8Array)(b) : (b) => codec.encode(b);
-const scratch = new Uint16Array(EDGE ** 3);
+const scratch = new Uint16Array(SCRATCH_LENGTH);
 
 // Jobs run one after another (they share the scratch chunk, and an async codec could interleave them).
 let tail: Promise<unknown> = Promise.resolve();

@@ -8,7 +8,7 @@
  * const result = await encoder.run(task);
  */
 import type { ChunkCodec } from '../codec/types.ts';
-import { EDGE, processRegion } from './kernel.ts';
+import { SCRATCH_LENGTH, processRegion } from './kernel.ts';
 import type { RegionResult, RegionTask } from './kernel.ts';
 
 export interface SlabEncoder {
@@ -23,7 +23,7 @@ export interface SlabEncoder {
 export class InlineEncoder implements SlabEncoder {
   readonly concurrency = 1;
   readonly needsSharedMemory = false;
-  private readonly scratch = new Uint16Array(EDGE ** 3);
+  private readonly scratch = new Uint16Array(SCRATCH_LENGTH);
   /** Tasks run one after another: they share the scratch chunk and the codec awaits between chunks. */
   private tail: Promise<unknown> = Promise.resolve();
 

@@ -17,6 +17,8 @@ export const EDGE = 64;
 export const REGION_CHUNKS = 8;
 /** Levels one pass encodes: the base level and up to three reductions. */
 export const LEVELS_PER_PASS = 4;
+/** Scratch elements `processRegion` uses best: one row of a region's chunks (8 × 64³ uint16, 4 MiB). */
+export const SCRATCH_LENGTH = REGION_CHUNKS * EDGE ** 3;
 
 export type ReductionKind = 'mean' | 'max';
 
@@ -108,11 +110,25 @@ function gather(v: View, Y: number, X: number, cy: number, cx: number, out: Uint
   if (nx === EDGE && (rowBase & 1) === 0 && (v.ps & 1) === 0 && (v.rs & 1) === 0 && (data.byteOffset & 3) === 0 && (out.byteOffset & 3) === 0) {
     const src32 = new Int32Array(data.buffer, data.byteOffset, data.length >> 1);
     const dst32 = new Int32Array(out.buffer, out.byteOffset, out.length >> 1);
+    const ps32 = v.ps >> 1;
+    const rs32 = v.rs >> 1;
+    // Unrolled by 8: the loop overhead, not memory, bounds this copy in V8.
     for (let z = 0; z < EDGE; z++) {
+      let s = (rowBase >> 1) + z * ps32;
+      let d = z * ((EDGE * EDGE) >> 1);
       for (let y = 0; y < ny; y++) {
-        const s = (rowBase + z * v.ps + y * v.rs) >> 1;
-        const d = ((z * EDGE + y) * EDGE) >> 1;
-        for (let i = 0; i < 32; i++) dst32[d + i] = src32[s + i]!;
+        for (let i = 0; i < 32; i += 8) {
+          dst32[d + i] = src32[s + i]!;
+          dst32[d + i + 1] = src32[s + i + 1]!;
+          dst32[d + i + 2] = src32[s + i + 2]!;
+          dst32[d + i + 3] = src32[s + i + 3]!;
+          dst32[d + i + 4] = src32[s + i + 4]!;
+          dst32[d + i + 5] = src32[s + i + 5]!;
+          dst32[d + i + 6] = src32[s + i + 6]!;
+          dst32[d + i + 7] = src32[s + i + 7]!;
+        }
+        s += rs32;
+        d += 32;
       }
     }
     for (let i = 0; i < out.length && any === 0; i++) any = out[i]!;
@@ -130,15 +146,72 @@ function gather(v: View, Y: number, X: number, cy: number, cx: number, out: Uint
   return any !== 0;
 }
 
+/** Whether chunk (cy, cx) of a view can be copied as whole 32-bit words (full-width rows at even offsets). */
+function wordAligned(v: View, X: number, cy: number, cx: number, out: Uint16Array): boolean {
+  const xs = cx * EDGE;
+  const rowBase = v.off + (cy * EDGE - v.y0) * v.rs + (xs - v.x0);
+  return X - xs >= EDGE && (rowBase & 1) === 0 && (v.ps & 1) === 0 && (v.rs & 1) === 0 && (v.data.byteOffset & 3) === 0 && (out.byteOffset & 3) === 0;
+}
+
+/**
+ * Copies several word-aligned chunks of one chunk row (`cxs`, each passing `wordAligned`) into
+ * `outs` at once: each source row is read across all of them, so the slab's planes are walked
+ * once per row band instead of once per chunk (a 64-voxel row is 128 bytes; a plane row of
+ * the slab is a page or more apart from the next). Returns nothing; callers test for data.
+ */
+function gatherRow(v: View, Y: number, cy: number, cxs: readonly number[], outs: readonly Uint16Array[]): void {
+  const ys = cy * EDGE;
+  const ny = Math.min(EDGE, Y - ys);
+  const n = cxs.length;
+  const data = v.data;
+  const src32 = new Int32Array(data.buffer, data.byteOffset, data.length >> 1);
+  const dsts: Int32Array[] = [];
+  const offs: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const out = outs[k]!;
+    if (ny < EDGE) out.fill(0);
+    dsts.push(new Int32Array(out.buffer, out.byteOffset, out.length >> 1));
+    offs.push((v.off + (ys - v.y0) * v.rs + (cxs[k]! * EDGE - v.x0)) >> 1);
+  }
+  const ps32 = v.ps >> 1;
+  const rs32 = v.rs >> 1;
+  for (let z = 0; z < EDGE; z++) {
+    for (let y = 0; y < ny; y++) {
+      const row = z * ps32 + y * rs32;
+      const d = (z * EDGE + y) * (EDGE >> 1);
+      for (let k = 0; k < n; k++) {
+        const dst32 = dsts[k]!;
+        const s = offs[k]! + row;
+        for (let i = 0; i < 32; i += 8) {
+          dst32[d + i] = src32[s + i]!;
+          dst32[d + i + 1] = src32[s + i + 1]!;
+          dst32[d + i + 2] = src32[s + i + 2]!;
+          dst32[d + i + 3] = src32[s + i + 3]!;
+          dst32[d + i + 4] = src32[s + i + 4]!;
+          dst32[d + i + 5] = src32[s + i + 5]!;
+          dst32[d + i + 6] = src32[s + i + 6]!;
+          dst32[d + i + 7] = src32[s + i + 7]!;
+        }
+      }
+    }
+  }
+}
+
+/** Whether a chunk buffer holds any non-zero element. */
+function anyNonZero(out: Uint16Array): boolean {
+  for (let i = 0; i < out.length; i++) if (out[i] !== 0) return true;
+  return false;
+}
+
 /** 2×2 reduction of a view into a fresh region buffer (or into `into`, a full level buffer). */
-function reduce(v: View, kind: ReductionKind, into: { data: Uint16Array; Y: number; X: number } | null): View {
+function reduce(v: View, kind: ReductionKind, into: { data: Uint16Array; Y: number; X: number } | null, alloc: (n: number) => Uint16Array): View {
   const h = ceilDiv(v.h, 2);
   const w = ceilDiv(v.w, 2);
   const y0 = v.y0 >> 1;
   const x0 = v.x0 >> 1;
   const out: View = into
     ? { data: into.data, off: y0 * into.X + x0, ps: into.Y * into.X, rs: into.X, y0, x0, h, w }
-    : { data: new Uint16Array(EDGE * h * w), off: 0, ps: h * w, rs: w, y0, x0, h, w };
+    : { data: alloc(EDGE * h * w), off: 0, ps: h * w, rs: w, y0, x0, h, w };
   const src = v.data;
   const dst = out.data;
   const src32 = LITTLE_ENDIAN && (src.byteOffset & 3) === 0 ? new Uint32Array(src.buffer, src.byteOffset, src.length >> 1) : null;
@@ -195,6 +268,12 @@ function reduce(v: View, kind: ReductionKind, into: { data: Uint16Array; Y: numb
   return out;
 }
 
+/**
+ * Reduced-level region buffers kept with each scratch buffer: callers that share a scratch run
+ * one region at a time, and fresh buffers (about 10 MiB per region) cost page faults and GC.
+ */
+const regionBuffers = new WeakMap<Uint16Array, Uint16Array[]>();
+
 /** Encodes the region's chunks at levels `base … last` and fills `next` (see `RegionTask`). */
 export async function processRegion(task: RegionTask, encode: EncodeFn, scratch: Uint16Array = new Uint16Array(EDGE ** 3)): Promise<RegionResult> {
   const [Y, X] = task.shapes[task.base]!;
@@ -229,18 +308,53 @@ export async function processRegion(task: RegionTask, encode: EncodeFn, scratch:
   let rawBytes = 0;
   let lcy0 = cy0;
   let lcx0 = cx0;
-  const bytes = new Uint8Array(scratch.buffer, scratch.byteOffset, scratch.byteLength);
+  // The scratch holds one chunk or, when large enough, a row of a region's chunks (`SCRATCH_LENGTH`).
+  const nslots = Math.max(1, Math.min(REGION_CHUNKS, Math.floor(scratch.length / EDGE ** 3)));
+  const slots: Uint16Array[] = [];
+  const slotBytes: Uint8Array[] = [];
+  for (let k = 0; k < nslots; k++) {
+    const slot = scratch.subarray(k * EDGE ** 3, (k + 1) * EDGE ** 3);
+    slots.push(slot);
+    slotBytes.push(new Uint8Array(slot.buffer, slot.byteOffset, slot.byteLength));
+  }
+  let reductionBuffers = regionBuffers.get(scratch);
+  if (!reductionBuffers) regionBuffers.set(scratch, (reductionBuffers = []));
+  const group: number[] = [];
+  const fast: number[] = [];
+  const fastOuts: Uint16Array[] = [];
   for (let level = task.base; ; level++) {
     const [LY, LX] = task.shapes[level]!;
     const th = touched.length / tw;
     for (let i = 0; i < th; i++) {
-      for (let j = 0; j < tw; j++) {
-        if (!touched[i * tw + j]) continue;
-        const cy = lcy0 + i;
-        const cx = lcx0 + j;
-        const any = gather(view, LY, LX, cy, cx, scratch);
-        rawBytes += bytes.byteLength;
-        chunks.push({ level, cy, cx, bytes: any ? await encode(bytes) : null });
+      const cy = lcy0 + i;
+      for (let j0 = 0; j0 < tw; ) {
+        // The next touched chunks of this row, as many as there are slots.
+        group.length = 0;
+        for (; j0 < tw && group.length < nslots; j0++) if (touched[i * tw + j0]) group.push(lcx0 + j0);
+        if (group.length === 0) continue;
+        fast.length = 0;
+        fastOuts.length = 0;
+        if (nslots > 1) {
+          for (let k = 0; k < group.length; k++) {
+            if (wordAligned(view, LX, cy, group[k]!, slots[k]!)) {
+              fast.push(group[k]!);
+              fastOuts.push(slots[k]!);
+            }
+          }
+          if (fast.length > 0) gatherRow(view, LY, cy, fast, fastOuts);
+        }
+        for (let k = 0, f = 0; k < group.length; k++) {
+          const cx = group[k]!;
+          let any: boolean;
+          if (f < fast.length && fast[f] === cx) {
+            f++;
+            any = anyNonZero(slots[k]!);
+          } else {
+            any = gather(view, LY, LX, cy, cx, slots[k]!);
+          }
+          rawBytes += EDGE ** 3 * 2;
+          chunks.push({ level, cy, cx, bytes: any ? await encode(slotBytes[k]!) : null });
+        }
       }
     }
     if (level === task.last && !task.next) break;
@@ -251,7 +365,13 @@ export async function processRegion(task: RegionTask, encode: EncodeFn, scratch:
     for (let i = 0; i < th; i++) for (let j = 0; j < tw; j++) if (touched[i * tw + j]) nt[(i >> 1) * nw + (j >> 1)] = 1;
     const [NY, NX] = task.shapes[level + 1]!;
     const isNext = level === task.last;
-    view = reduce(view, task.reduction, isNext ? { data: task.next!, Y: NY, X: NX } : null);
+    const depth = level - task.base;
+    view = reduce(view, task.reduction, isNext ? { data: task.next!, Y: NY, X: NX } : null, (n) => {
+      // Every element of a region buffer is written by `reduce` before it is read: reuse them.
+      let buf = reductionBuffers[depth];
+      if (!buf || buf.length < n) reductionBuffers[depth] = buf = new Uint16Array(n);
+      return buf.subarray(0, n);
+    });
     touched = nt;
     tw = nw;
     lcy0 >>= 1;
