@@ -98,6 +98,11 @@ function clearUntouched(src: Uint16Array, Y: number, X: number, touched: Uint8Ar
 
 /** Copies chunk (cy, cx) of a view into `out` (64³, C order, padded with 0); returns whether any element is non-zero. */
 function gather(v: View, Y: number, X: number, cy: number, cx: number, out: Uint16Array): boolean {
+  // Whole 64-voxel rows at even offsets: copy as 32-bit words (integers, so bit-exact).
+  if (wordAligned(v, X, cy, cx, out)) {
+    gatherRow(v, Y, cy, [cx], [out]);
+    return anyNonZero(out);
+  }
   const ys = cy * EDGE;
   const xs = cx * EDGE;
   const ny = Math.min(EDGE, Y - ys);
@@ -106,34 +111,6 @@ function gather(v: View, Y: number, X: number, cy: number, cx: number, out: Uint
   let any = 0;
   const data = v.data;
   const rowBase = v.off + (ys - v.y0) * v.rs + (xs - v.x0);
-  // Whole 64-voxel rows at even offsets: copy as 32-bit words (integers, so bit-exact).
-  if (nx === EDGE && (rowBase & 1) === 0 && (v.ps & 1) === 0 && (v.rs & 1) === 0 && (data.byteOffset & 3) === 0 && (out.byteOffset & 3) === 0) {
-    const src32 = new Int32Array(data.buffer, data.byteOffset, data.length >> 1);
-    const dst32 = new Int32Array(out.buffer, out.byteOffset, out.length >> 1);
-    const ps32 = v.ps >> 1;
-    const rs32 = v.rs >> 1;
-    // Unrolled by 8: the loop overhead, not memory, bounds this copy in V8.
-    for (let z = 0; z < EDGE; z++) {
-      let s = (rowBase >> 1) + z * ps32;
-      let d = z * ((EDGE * EDGE) >> 1);
-      for (let y = 0; y < ny; y++) {
-        for (let i = 0; i < 32; i += 8) {
-          dst32[d + i] = src32[s + i]!;
-          dst32[d + i + 1] = src32[s + i + 1]!;
-          dst32[d + i + 2] = src32[s + i + 2]!;
-          dst32[d + i + 3] = src32[s + i + 3]!;
-          dst32[d + i + 4] = src32[s + i + 4]!;
-          dst32[d + i + 5] = src32[s + i + 5]!;
-          dst32[d + i + 6] = src32[s + i + 6]!;
-          dst32[d + i + 7] = src32[s + i + 7]!;
-        }
-        s += rs32;
-        d += 32;
-      }
-    }
-    for (let i = 0; i < out.length && any === 0; i++) any = out[i]!;
-    return any !== 0;
-  }
   for (let z = 0; z < EDGE; z++) {
     for (let y = 0; y < ny; y++) {
       const s = rowBase + z * v.ps + y * v.rs;
