@@ -33,3 +33,25 @@ export function specBlock(specFile: string, heading: string): string {
   const close = lines.findIndex((l, i) => i > open && l.startsWith('```'));
   return lines.slice(open + 1, close).join('\n');
 }
+
+/** mulberry32: a tiny seeded PRNG in [0, 1), so a failing random case replays from its seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The error `fn` throws (fails the test when it does not throw). */
+export function errorOf(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected a throw');
+}

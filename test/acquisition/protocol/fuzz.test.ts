@@ -29,6 +29,7 @@ import {
   type FrameHeader,
   type FrameMessage,
 } from '../../../src/acquisition/protocol/index.ts';
+import { concat, prng } from '../../support.ts';
 
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : 0x0f1a3e60;
 const ONLY_CASE = process.env.FUZZ_CASE ? Number(process.env.FUZZ_CASE) : null;
@@ -58,18 +59,6 @@ const reached = {
 
 type Rand = () => number;
 
-/** mulberry32, seeded per case so that any case replays alone. */
-function prng(seed: number): Rand {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function caseSeed(seed: number, index: number): number {
   return (Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) + Math.imul(index + 1, 0xc2b2ae35)) >>> 0;
 }
@@ -83,16 +72,6 @@ function pick<T>(rand: Rand, values: readonly T[]): T {
 function randomBytes(rand: Rand, n: number): Uint8Array {
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) out[i] = int(rand, 256);
-  return out;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
   return out;
 }
 
@@ -116,27 +95,27 @@ function mutate(rand: Rand, input: Uint8Array, lengthOffsets: readonly number[])
       }
       case 1: {
         const ins = randomBytes(rand, 1 + int(rand, 40));
-        bytes = concat([bytes.subarray(0, at), ins, bytes.subarray(at)]);
+        bytes = concat(bytes.subarray(0, at), ins, bytes.subarray(at));
         what.push(`insert${ins.length}@${at}`);
         break;
       }
       case 2: {
         const n = Math.min(1 + int(rand, 200), bytes.length - at);
-        bytes = concat([bytes.subarray(0, at), bytes.subarray(at + n)]);
+        bytes = concat(bytes.subarray(0, at), bytes.subarray(at + n));
         what.push(`delete${n}@${at}`);
         break;
       }
       case 3: {
         const from = int(rand, bytes.length + 1);
         const n = Math.min(1 + int(rand, 300), bytes.length - from);
-        bytes = concat([bytes.subarray(0, at), bytes.subarray(from, from + n), bytes.subarray(at)]);
+        bytes = concat(bytes.subarray(0, at), bytes.subarray(from, from + n), bytes.subarray(at));
         what.push(`dup${n}from${from}@${at}`);
         break;
       }
       case 4: {
         // A whole or partial start marker, so resync meets false markers and split prefixes.
         const m = MARKER.subarray(0, 1 + int(rand, 4));
-        bytes = concat([bytes.subarray(0, at), m, bytes.subarray(at)]);
+        bytes = concat(bytes.subarray(0, at), m, bytes.subarray(at));
         what.push(`marker${m.length}@${at}`);
         break;
       }
@@ -242,7 +221,7 @@ function encodeMessages(messages: readonly { record: FlamingoRecord; payload: Ui
       at += m.payload.length;
     }
   }
-  return { bytes: concat(parts), lengthOffsets };
+  return { bytes: concat(...parts), lengthOffsets };
 }
 
 interface CommandOutcome {
@@ -444,7 +423,7 @@ function randomFrames(rand: Rand, max: number): { bytes: Uint8Array; lengthOffse
       at += FRAME_HEADER_SIZE + pixels.byteLength;
     }
   }
-  return { bytes: concat(parts), lengthOffsets, expected };
+  return { bytes: concat(...parts), lengthOffsets, expected };
 }
 
 interface FrameOutcome {

@@ -27,6 +27,7 @@ import {
   type FlamingoRecord,
   type ProtocolErrorCode,
 } from '../../../src/acquisition/protocol/index.ts';
+import { prng } from '../../support.ts';
 
 /** The §2.5 listing, copied from the spec: offset, bytes, field. */
 const ANNOTATED_EXAMPLE = `
@@ -63,18 +64,6 @@ function bytesFromListing(listing: string): Uint8Array {
     }
   }
   return Uint8Array.from(out);
-}
-
-/** mulberry32: a tiny seeded PRNG so a failing case can be replayed from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function expectProtocolError(fn: () => unknown, code: ProtocolErrorCode): void {

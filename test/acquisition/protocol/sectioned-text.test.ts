@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isProtocolError } from '../../../src/acquisition/protocol/errors.ts';
 import { decodeProtocolText, parseSectionedText, tokenizeSectionedText } from '../../../src/acquisition/protocol/sectioned-text.ts';
-
-function errorOf(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a throw');
-}
+import { errorOf } from '../../support.ts';
 
 describe('parseSectionedText', () => {
   it('reads sections and key = value entries in order', () => {

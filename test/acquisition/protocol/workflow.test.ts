@@ -8,7 +8,7 @@ import {
   timePoints,
 } from '../../../src/acquisition/protocol/workflow.ts';
 import type { WorkflowSettings } from '../../../src/acquisition/protocol/workflow.ts';
-import { specBlock } from '../../support.ts';
+import { errorOf, specBlock } from '../../support.ts';
 
 const GOLDEN = specBlock('flamingo-protocol.md', '### 8.6');
 
@@ -19,15 +19,6 @@ function example(): WorkflowSettings {
   s.experiment.saveImageDirectory = 'sim_demo_X7.50_Y14.00';
   s.experiment.comments = 'two-laser z-stack example';
   return s;
-}
-
-function errorOf(fn: () => unknown): Error {
-  try {
-    fn();
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a throw');
 }
 
 function expectBadWorkflow(fn: () => unknown, message: RegExp): void {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ngffImageSchemaErrors } from '../../../src/session/metadata/ngff-schema.ts';
 import { NGFF_04 as NGFF, NGFF_BASE as BASE, officialAjv } from './official-schemas.node.ts';
+import { prng } from '../../support.ts';
 
 interface SuiteCase {
   description: string;
@@ -127,17 +128,6 @@ describe('official examples (multiscales_strict, JSONC)', () => {
 });
 
 describe('random mutations: our verdict equals Ajv on every one', () => {
-  // Seeded mulberry32, so a failure reproduces.
-  function rng(seed: number): () => number {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = a;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   const seeds: unknown[] = [
     readJson('../shared/ngff/samples/reference-czyx-u2-zstd.ome.zarr/.zattrs'),
     ...(readJson(join(NGFF, 'tests', 'strict_image_suite.json')) as Suite).tests.map((t) => t.data),
@@ -158,7 +148,7 @@ describe('random mutations: our verdict equals Ajv on every one', () => {
   }
 
   it('3000 mutants', () => {
-    const rand = rng(20261126);
+    const rand = prng(20261126);
     const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
     const strictV = ajv.getSchema(`${BASE}schemas/strict_image.schema`);
     const imageV = ajv.getSchema(`${BASE}schemas/image.schema`);
