@@ -12,8 +12,8 @@
 import { Compressor, decompress } from 'zstd-napi';
 import type { BloscZstdCompressor } from '../metadata/types.ts';
 import { bloscDecode, bloscEncode } from './blosc.ts';
-import { CodecError } from './types.ts';
-import type { ChunkCodec } from './types.ts';
+import { CodecError, syncCodec } from './types.ts';
+import type { SyncChunkCodec } from './types.ts';
 
 export interface BloscZstdCodecOptions {
   /** Blosc level 1–9 (default 1). */
@@ -27,11 +27,9 @@ export interface BloscZstdCodecOptions {
 }
 
 /** Shaped like `ChunkCodec`, but for the Blosc compressor. */
-export interface BloscZstdCodec extends ChunkCodec {
+export interface BloscZstdCodec extends SyncChunkCodec {
   readonly id: 'blosc';
   readonly config: BloscZstdCompressor;
-  encodeSync(data: Uint8Array | ArrayBufferView): Uint8Array;
-  decodeSync(data: Uint8Array): Uint8Array;
 }
 
 /** c-blosc's zstd level for a Blosc clevel. */
@@ -60,18 +58,12 @@ export function createNativeBloscZstdCodec(options: BloscZstdCodecOptions = {}):
   const encodeSync = (data: Uint8Array | ArrayBufferView): Uint8Array =>
     bloscEncode(data, { typesize, shuffle, clevel, blocksize: options.blocksize }, compress);
   const decodeSync = (data: Uint8Array): Uint8Array => bloscDecode(data, inflate);
-  return {
-    id: 'blosc',
+  return syncCodec({
+    id: 'blosc' as const,
     level: clevel,
-    config: { id: 'blosc', cname: 'zstd', clevel, shuffle, blocksize: 0 },
-    implementation: 'native',
+    config: { id: 'blosc' as const, cname: 'zstd' as const, clevel, shuffle, blocksize: 0 as const },
+    implementation: 'native' as const,
     encodeSync,
     decodeSync,
-    async encode(data) {
-      return encodeSync(data);
-    },
-    async decode(data) {
-      return decodeSync(data);
-    },
-  };
+  });
 }

@@ -40,6 +40,25 @@ export function bytesOf(data: Uint8Array | ArrayBufferView): Uint8Array {
 }
 
 /** Checks a zstd level for the `.zarray` (§3.3: an integer 1–22). */
+/** A codec that also works synchronously (the native ones), as the encoder workers use it. */
+export interface SyncChunkCodec extends ChunkCodec {
+  encodeSync(data: Uint8Array | ArrayBufferView): Uint8Array;
+  decodeSync(data: Uint8Array): Uint8Array;
+}
+
+/** Completes a synchronous codec with its promise-returning `encode`/`decode`. */
+export function syncCodec<C extends Omit<SyncChunkCodec, 'encode' | 'decode'>>(codec: C): C & SyncChunkCodec {
+  return {
+    ...codec,
+    async encode(data: Uint8Array | ArrayBufferView) {
+      return codec.encodeSync(data);
+    },
+    async decode(data: Uint8Array) {
+      return codec.decodeSync(data);
+    },
+  };
+}
+
 export function checkZstdLevel(level: number): number {
   if (!Number.isInteger(level) || level < 1 || level > 22) {
     throw new CodecError('bad-level', `zstd level ${String(level)} is not an integer from 1 to 22.`);

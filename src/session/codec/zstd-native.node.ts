@@ -9,13 +9,10 @@
  * const bytes = codec.encodeSync(chunk);
  */
 import { Compressor, decompress } from 'zstd-napi';
-import { CodecError, bytesOf, checkZstdLevel } from './types.ts';
-import type { ChunkCodec } from './types.ts';
+import { CodecError, bytesOf, checkZstdLevel, syncCodec } from './types.ts';
+import type { SyncChunkCodec } from './types.ts';
 
-export interface NativeZstdCodec extends ChunkCodec {
-  encodeSync(data: Uint8Array | ArrayBufferView): Uint8Array;
-  decodeSync(data: Uint8Array): Uint8Array;
-}
+export type NativeZstdCodec = SyncChunkCodec;
 
 export function createNativeZstdCodec(level: number): NativeZstdCodec {
   checkZstdLevel(level);
@@ -33,18 +30,5 @@ export function createNativeZstdCodec(level: number): NativeZstdCodec {
       throw new CodecError('corrupt-chunk', `A zstd chunk of ${data.byteLength} bytes could not be decoded (${cause instanceof Error ? cause.message : String(cause)}).`, { cause });
     }
   };
-  return {
-    id: 'zstd',
-    level,
-    config: { id: 'zstd', level },
-    implementation: 'native',
-    encodeSync,
-    decodeSync,
-    async encode(data) {
-      return encodeSync(data);
-    },
-    async decode(data) {
-      return decodeSync(data);
-    },
-  };
+  return syncCodec({ id: 'zstd', level, config: { id: 'zstd', level }, implementation: 'native', encodeSync, decodeSync });
 }

@@ -6,6 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createNodeCodec } from '../codec/index.node.ts';
+import type { SyncChunkCodec } from '../codec/types.ts';
 import type { SessionCompressor } from '../metadata/types.ts';
 import { SCRATCH_LENGTH, processRegion } from './kernel.ts';
 import type { EncodeFn, RegionTask } from './kernel.ts';
@@ -17,7 +18,8 @@ interface Job {
 
 const codec = await createNodeCodec((workerData as { compressor: SessionCompressor }).compressor);
 // The native codecs encode synchronously; the WebAssembly fallback only asynchronously.
-const encode: EncodeFn = 'encodeSync' in codec && typeof codec.encodeSync === 'function' ? (b) => (codec.encodeSync as (d: Uint8Array) => Uint8Array)(b) : (b) => codec.encode(b);
+const sync = 'encodeSync' in codec ? (codec as SyncChunkCodec) : null;
+const encode: EncodeFn = sync ? (b) => sync.encodeSync(b) : (b) => codec.encode(b);
 const scratch = new Uint16Array(SCRATCH_LENGTH);
 
 // Jobs run one after another (they share the scratch chunk, and an async codec could interleave them).
