@@ -149,6 +149,11 @@ export interface LiveBackend {
   /** The planes level this viewer wants `plane` events at (default: the finest level ≤ 1024 px). */
   setPlaneLevel(level: number): void;
   subscribe(listener: (event: LiveEvent) => void): () => void;
+  /**
+   * The viewer reports that the plane of `frameNumber` reached a layer update; planes replaced
+   * before that count as display-dropped (latest wins).
+   */
+  markDisplayed?(frameNumber: number): void;
   counters(): LiveCounters;
   close(): Promise<void>;
 }
