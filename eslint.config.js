@@ -25,13 +25,35 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/acquisition/protocol/**', 'src/transforms/kernels/**', 'src/bench/stats*', 'src/session/metadata/**'],
+    files: [
+      'src/acquisition/protocol/**',
+      'src/session/metadata/**',
+      'src/transforms/kernels/**',
+      'src/transforms/display/**',
+      'src/transforms/manager/**',
+      'src/transforms/apply.ts',
+      'src/transforms/types.ts',
+      'src/bench/statistics.ts',
+      'src/bench/suite.ts',
+      'src/bench/results.ts',
+      'src/bench/export.ts',
+      'src/bench/compare.ts',
+    ],
     rules: { 'no-restricted-imports': ['error', pureCore] },
   },
   {
     files: ['src/acquisition/**'],
-    ignores: ['src/acquisition/flamingo/**', 'src/acquisition/simulator/**'],
+    ignores: ['src/acquisition/flamingo/**', 'src/acquisition/simulator/**', 'src/acquisition/browser/**'],
     rules: { 'no-restricted-imports': ['error', pureCore] },
+  },
+  {
+    // The protocol logic runs over any transport (TCP in Node, memory in a worker); only the
+    // socket and the TCP simulator server are Node. The browser backend runs the simulator.
+    files: ['src/acquisition/flamingo/**', 'src/acquisition/simulator/**', 'src/acquisition/browser/**'],
+    ignores: ['src/acquisition/flamingo/socket.ts', 'src/acquisition/simulator/server.ts', 'src/acquisition/simulator/live-viewer.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: pureCore.patterns.filter((p) => !p.group.includes('**/simulator/*')).concat([{ group: ['**/cli/*', '**/bridge/*', '**/panels/*', '**/layers/*'], message: 'Imports point downward only (DESIGN.md).' }]) }],
+    },
   },
   {
     files: ['bin/**/*.js'],

@@ -12,8 +12,9 @@ function sourceModules(dir: string): string[] {
 }
 
 describe('source tree', () => {
-  // Worker entry points run only inside a worker (they read workerData); the pool tests load them there.
-  const modules = sourceModules('src').filter((m) => !/-worker\.node\.ts$/.test(m));
+  // Worker entry points run only inside a worker (they read workerData or expose themselves to
+  // their parent); the pool, contrast and backend tests load them there.
+  const modules = sourceModules('src').filter((m) => !/(-worker\.node|\.worker|[/-]worker\.(node|browser))\.ts$/.test(m));
 
   it.each(modules.map((m) => [relative('src', m)]))('%s loads', async (path) => {
     await expect(import(/* @vite-ignore */ `../src/${path}`)).resolves.toBeDefined();

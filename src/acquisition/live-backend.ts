@@ -35,6 +35,17 @@ export interface LiveCounters {
   writerQueueDepth: number;
 }
 
+/** Every counter at zero (before an acquisition); spread it for a fresh object. */
+export const ZERO_COUNTERS: Readonly<LiveCounters> = Object.freeze({
+  framesExpected: 0,
+  framesAcquired: 0,
+  framesDisplayed: 0,
+  framesDisplayDropped: 0,
+  framesWritten: 0,
+  framesWriterDropped: 0,
+  writerQueueDepth: 0,
+});
+
 export interface AcquisitionRequest {
   kind?: 'zstack' | 'tile';
   zStartMm: number;
@@ -49,6 +60,8 @@ export interface AcquisitionRequest {
   /** Tiles `[nx, ny]` and overlap in percent, for `kind: 'tile'`. */
   tiles?: readonly [number, number];
   overlapPercent?: number;
+  /** Camera ROI (centred on the sensor) for this plan; default: the current image size. */
+  roi?: { width: number; height: number };
   /** Session name and description (the session panel's fields). */
   name?: string;
   description?: string;

@@ -6,7 +6,8 @@
  * Layout: level 0 is `[c, z, y, x]`; frame pixel (row, col) goes to (y, x) with no flip;
  * the channel order is the `--lasers` order; z follows the planes from START to END.
  */
-import type { AcquisitionPlan, MicroscopeInfo } from '../acquisition/connector.ts';
+import type { AcquisitionRequest } from '../acquisition/live-backend.ts';
+import { channelColor, planFromRequest } from '../session/acquisition-layout.ts';
 import { UsageError, type Command, type OptionValues } from './command.ts';
 import { openMicroscopeTarget } from './microscope-target.ts';
 import { parseNumberOption, parseSize } from './parse-values.ts';
@@ -20,28 +21,8 @@ const LASER_BY_NM: ReadonlyMap<number, number> = new Map([
   [640, 4],
 ]);
 
-/** Display colours by line: blue, green, yellow-orange, magenta. */
-const COLOR_BY_NM: ReadonlyMap<number, string> = new Map([
-  [405, '0000FF'],
-  [488, '00FF00'],
-  [561, 'FFAA00'],
-  [640, 'FF00FF'],
-]);
-
-export interface AcquireRequest {
-  zStartMm: number;
-  zEndMm: number;
-  stepUm: number;
-  /** Wavelengths in channel order. */
-  lasersNm: number[];
-  xMm: number | null;
-  yMm: number | null;
-  tiles: { nx: number; ny: number } | null;
-  overlapPercent: number;
-  roi: { width: number; height: number } | null;
-}
-
-export function parseAcquireRequest(values: OptionValues): AcquireRequest {
+/** The options as the request a viewer would send (the same plan is built from it, `planFromRequest`). */
+export function parseAcquireRequest(values: OptionValues): AcquisitionRequest {
   const z = String(values['z'] ?? '');
   const m = /^\s*(-?[\d.]+)\s*:\s*(-?[\d.]+)\s*$/.exec(z);
   if (!m) throw new UsageError(`--z must be START_MM:END_MM (e.g. 18.0:18.5), got '${z}'.`);
@@ -58,55 +39,27 @@ export function parseAcquireRequest(values: OptionValues): AcquireRequest {
       return nm;
     });
   if (new Set(lasersNm).size !== lasersNm.length) throw new UsageError(`--lasers names a wavelength twice: ${lasersNm.join(',')}.`);
-  const coord = (name: string): number | null => (values[name] === undefined ? null : parseNumberOption(`--${name}`, String(values[name]), -1000, 1000));
-  let tiles: AcquireRequest['tiles'] = null;
+  const coord = (name: string): { [k: string]: number } => (values[name] === undefined ? {} : { [`${name}Mm`]: parseNumberOption(`--${name}`, String(values[name]), -1000, 1000) });
+  let tiles: [number, number] | null = null;
   if (values['tiles'] !== undefined) {
     const t = /^(\d+)[xX×](\d+)$/.exec(String(values['tiles']).trim());
     if (!t || Number(t[1]) < 1 || Number(t[2]) < 1 || Number(t[1]) > 100 || Number(t[2]) > 100) {
       throw new UsageError(`--tiles must be NXxNY with 1–100 tiles per axis (e.g. 2x2), got '${String(values['tiles'])}'.`);
     }
-    tiles = { nx: Number(t[1]), ny: Number(t[2]) };
+    tiles = [Number(t[1]), Number(t[2])];
   }
   const overlapPercent = parseNumberOption('--overlap', String(values['overlap'] ?? '10'), 0, 50);
-  const roi = values['roi'] === undefined ? null : parseSize('--roi', String(values['roi']));
-  return { zStartMm, zEndMm, stepUm, lasersNm, xMm: coord('x'), yMm: coord('y'), tiles, overlapPercent, roi };
-}
-
-/**
- * The plan for a request: planes = round(|ΔZ| / step) (the server's convention, at least
- * 1); a tile grid of NX × NY centred on X/Y, whose corner tile centres are chosen so the
- * server's tiling (spec §8.5) yields exactly NX × NY tiles.
- */
-export function acquisitionPlan(req: AcquireRequest, info: MicroscopeInfo, at: { xMm: number; yMm: number }): AcquisitionPlan {
-  const planes = Math.max(1, Math.round((Math.abs(req.zEndMm - req.zStartMm) * 1000) / req.stepUm));
-  const roi = req.roi ?? { width: info.width, height: info.height };
-  const x = req.xMm ?? at.xMm;
-  const y = req.yMm ?? at.yMm;
-  const base = {
-    zStartMm: req.zStartMm,
-    zEndMm: req.zEndMm,
-    planes,
-    stepUm: req.stepUm,
-    lasers: req.lasersNm.map((nm) => ({ laser: LASER_BY_NM.get(nm)!, powerPercent: 10 })),
-    sides: ['left'] as const,
-    ...(req.roi ? { roi } : {}),
-  };
-  if (!req.tiles || req.tiles.nx * req.tiles.ny === 1) return { kind: 'zstack', ...base, xMm: x, yMm: y };
-  // Field of view per axis (the server takes X from the ROI height and Y from its width).
-  const mmPerPixel = (info.reportedPixelSizeUm ?? info.pixelSizeUm) / 1000;
-  // n tiles need a corner distance of at most n·P − F (P = F·(1 − overlap)); 1 nm less keeps
-  // the server's ceil() from rounding up to n + 1.
-  const span = (n: number, fov: number): number => Math.max(0, n * fov * (1 - req.overlapPercent / 100) - fov - 1e-6);
-  const sx = span(req.tiles.nx, roi.height * mmPerPixel);
-  const sy = span(req.tiles.ny, roi.width * mmPerPixel);
   return {
-    kind: 'tile',
-    ...base,
-    xMm: x + sx / 2,
-    yMm: y + sy / 2,
-    xEndMm: x - sx / 2,
-    yEndMm: y - sy / 2,
-    overlapPercent: req.overlapPercent,
+    kind: tiles ? 'tile' : 'zstack',
+    zStartMm,
+    zEndMm,
+    stepUm,
+    lasers: lasersNm,
+    ...coord('x'),
+    ...coord('y'),
+    ...(tiles ? { tiles } : {}),
+    overlapPercent,
+    ...(values['roi'] === undefined ? {} : { roi: parseSize('--roi', String(values['roi'])) }),
   };
 }
 
@@ -144,9 +97,9 @@ export const acquireCommand: Command = {
         out,
         name: values['name'] === undefined ? null : String(values['name']),
         description: values['description'] === undefined ? null : String(values['description']),
-        plan: (info, at) => acquisitionPlan(req, info, at),
-        channelOrderNm: req.lasersNm,
-        colorFor: (nm) => COLOR_BY_NM.get(nm) ?? 'FFFFFF',
+        plan: (info, at) => planFromRequest(req, info, { ...at, zMm: 0, rDeg: 0 }).plan,
+        channelOrderNm: [...req.lasers],
+        colorFor: channelColor,
         interrupted: io.interrupted,
         signal: io.signal,
         onProgress: bar ? (p) => bar.update(p.framesReceived, p.framesExpected, `frames  ${p.mbPerS.toFixed(0)} MB/s  queue ${p.writerQueued}`) : undefined,

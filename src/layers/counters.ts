@@ -6,7 +6,7 @@
  * @example
  * statusEl.textContent = countersText(backend.counters());
  */
-import type { LiveCounters } from '../acquisition/live-backend.ts';
+import { ZERO_COUNTERS, type LiveCounters } from '../acquisition/live-backend.ts';
 
 export function countersText(c: LiveCounters): string {
   const acquired = c.framesExpected > 0 ? `${c.framesAcquired} of ${c.framesExpected} acquired` : `${c.framesAcquired} acquired`;
@@ -18,5 +18,5 @@ export function countersText(c: LiveCounters): string {
 
 /** All counters zero (before an acquisition). */
 export function emptyCounters(): LiveCounters {
-  return { framesExpected: 0, framesAcquired: 0, framesDisplayed: 0, framesDisplayDropped: 0, framesWritten: 0, framesWriterDropped: 0, writerQueueDepth: 0 };
+  return { ...ZERO_COUNTERS };
 }

@@ -1,20 +1,30 @@
 /**
- * One acquisition written as a session (Node): connects a FlamingoConnector, turns the
- * plan into a session layout (canvas over every tile, channels in the caller's order,
- * z from START to END), streams every frame into the session writer as it arrives, and
- * finalizes — or, when the run is stopped or fails, leaves an `interrupted` session that
- * holds everything flushed. Progress comes from the same counters the panels will use.
+ * One acquisition written as a session (Node): turns the plan into a session layout
+ * (canvas over every tile, channels in the caller's order, z from START to END), streams
+ * every frame into the session writer as it arrives, and finalizes — or, when the run is
+ * stopped or fails, leaves an `interrupted` session that holds everything flushed.
+ * Progress comes from the same counters the panels use.
+ *
+ * Two entry points: `runAcquisition` connects its own FlamingoConnector, runs one plan and
+ * closes it (the `acquire` command); `startSessionAcquisition` runs a plan on a connector
+ * that is already connected and stays so (the bridge), and lets the caller see each frame
+ * with its placement before it is written (`onFrame`, synchronous: never hold it up).
  *
  * @example
  * const r = await runAcquisition({ host, port, connection: 'tcp', out: '/data/embryo.ome.zarr',
  *   plan: (info, at) => ({ kind: 'zstack', ... }), channelOrderNm: [488], colorFor: () => '00FF00',
  *   interrupted: new Promise(() => {}) });
+ * // or, on a connected connector:
+ * const job = await startSessionAcquisition(connector, info, at, { plan, out, connection: 'simulator',
+ *   address: '127.0.0.1:53717', channelOrderNm: [488], colorFor: () => '00FF00', onFrame: (f, at) => show(f, at) });
+ * await job.stop(); const r = await job.done;
  */
-import type { AcquisitionPlan, Frame, MicroscopeInfo } from '../acquisition/connector.ts';
+import type { AcquisitionPlan, Frame, MicroscopeConnector, MicroscopeInfo, StagePosition } from '../acquisition/connector.ts';
 import { FlamingoConnector } from '../acquisition/flamingo/index.ts';
 import { planFrames, planStacks, validatePlan, type PlanContext } from '../acquisition/plan.ts';
 import type { PlanSummary, SignedStageAxis } from './metadata/types.ts';
 import { createNodeSessionWriter, uniqueSessionPath } from './writer/index.node.ts';
+import type { FramePlacement, SessionWriter, WriterEvent } from './writer/writer.ts';
 import { canvasForTiles, frameOffset } from './writer/placement.ts';
 import path from 'node:path';
 import pkg from '../../package.json' with { type: 'json' };
@@ -62,81 +72,137 @@ export interface AcquisitionJobResult {
   notes: string[];
 }
 
-export async function runAcquisition(o: AcquisitionJobOptions): Promise<AcquisitionJobResult> {
+/** What `startSessionAcquisition` needs beyond a connected connector. */
+export interface SessionAcquisitionOptions {
+  /** The plan, already built for this microscope. */
+  plan: AcquisitionPlan;
+  /** `"tcp"` or `"simulator"` (kept in the session's microscope block). */
+  connection: 'tcp' | 'simulator';
+  /** `host:port` of the command port (kept in the session). */
+  address: string;
+  /** Session folder to create; on a name clash a UTC timestamp is appended (never overwritten). */
+  out: string;
+  name?: string | null;
+  description?: string | null;
+  /** Laser wavelengths in the session's channel order. */
+  channelOrderNm: readonly number[];
+  colorFor: (wavelengthNm: number) => string;
+  signal?: AbortSignal;
+  /** Sees each frame and where it lands before it is written; synchronous, must not keep `frame.pixels`. */
+  onFrame?: (frame: Frame, at: FramePlacement) => void;
+  /** Writer events (flushed slabs, drops, metadata). */
+  onWriterEvent?: (event: WriterEvent) => void;
+  /** Called once the session exists, before the run starts (so `onFrame` can rely on what it set up). */
+  onWriterReady?: (writer: SessionWriter, path: string) => void;
+}
+
+/** A running session acquisition. */
+export interface SessionAcquisition {
+  /** The session folder being written. */
+  readonly path: string;
+  readonly writer: SessionWriter;
+  readonly framesExpected: number;
+  /** Where each frame lands (channel, level-0 z, y, x). */
+  place(frame: Frame): FramePlacement;
+  progress(): AcquisitionProgressReport;
+  /** Stops the workflow; the session ends `interrupted` ("stopped by the user"). */
+  stop(): Promise<void>;
+  /** Settles once the session is finalized (or left interrupted); rejects if the stream failed. */
+  readonly done: Promise<AcquisitionJobResult>;
+}
+
+/**
+ * Creates the session for `plan`, starts the run on `connector` (connected, `info` from its
+ * connect, `at` the stage position the stack centres default to) and writes every frame as
+ * it arrives. Resolves once the run is started; `done` settles when the session is closed.
+ * The connector stays open.
+ */
+export async function startSessionAcquisition(
+  connector: MicroscopeConnector,
+  info: MicroscopeInfo,
+  at: StagePosition,
+  o: SessionAcquisitionOptions,
+): Promise<SessionAcquisition> {
   const started = performance.now();
-  const connector = new FlamingoConnector({ host: o.host, port: o.port });
+  const plan = o.plan;
+  const problems = validatePlan(plan);
+  if (problems.length > 0) throw new Error(`The acquisition plan is not valid: ${problems.join(' ')}`);
+  const roi = plan.roi ?? { width: info.width, height: info.height };
+  const ctx: PlanContext = { pixelSizeUm: info.reportedPixelSizeUm ?? info.pixelSizeUm, roiWidth: roi.width, roiHeight: roi.height, lasers: info.lasers };
+  const stacks = planStacks(plan, ctx);
+  const framesExpected = planFrames(plan, ctx).length;
+  const tiles = [...new Map(stacks.map((s) => [s.tileIndex, { xMm: s.xMm, yMm: s.yMm }])).values()];
+  const voxel = { z: plan.planes > 1 ? (Math.abs(plan.zEndMm - plan.zStartMm) * 1000) / (plan.planes - 1) : plan.stepUm, y: ctx.pixelSizeUm, x: ctx.pixelSizeUm };
+  const zAxis: SignedStageAxis = plan.zEndMm >= plan.zStartMm ? '+z' : '-z';
+  const canvas = canvasForTiles(tiles, roi, voxel);
+  const out = await uniqueSessionPath(path.dirname(path.resolve(o.out)), path.basename(o.out).replace(/\.ome\.zarr$/, ''));
+  const channelOf = new Map(o.channelOrderNm.map((nm, i) => [nm, i]));
+  const summary: PlanSummary = {
+    kind: plan.kind === 'tile' ? 'tile-scan' : 'z-stack',
+    tiles: tiles.length,
+    tile_overlap_percent: plan.kind === 'tile' ? (plan.overlapPercent ?? null) : null,
+    z_start_mm: plan.zStartMm,
+    z_end_mm: plan.zEndMm,
+    z_step_um: plan.stepUm,
+    planes_per_stack: plan.planes,
+    channels: o.channelOrderNm.map((_, i) => i),
+    timepoints: 1,
+    interval_s: null,
+  };
+  const place = (f: Frame): FramePlacement => {
+    const [y, x] = frameOffset(f.meta.stage, { width: f.width, height: f.height }, voxel, canvas.originUm);
+    return { channel: channelOf.get(f.meta.wavelengthNm ?? -1) ?? f.meta.channelIndex, z: f.meta.zIndex, y, x };
+  };
+  const writer = await createNodeSessionWriter({
+    path: out,
+    layout: {
+      name: o.name ?? path.basename(out).replace(/\.ome\.zarr$/, ''),
+      shape: [o.channelOrderNm.length, plan.planes, canvas.shape[0], canvas.shape[1]],
+      voxel_size_um: voxel,
+      world_origin_um: [(zAxis === '+z' ? 1 : -1) * plan.zStartMm * 1000, canvas.originUm[0], canvas.originUm[1]],
+      channels: o.channelOrderNm.map((nm) => ({ name: `${nm} nm`, color: o.colorFor(nm), laser_nm: nm, illumination_side: 'left' as const })),
+    },
+    info: {
+      app_version: pkg.version,
+      ...(o.description ? { description: o.description } : {}),
+      microscope: { name: info.name, connection: o.connection, address: o.address, orientation: { z: zAxis, y: '+y', x: '+x' } },
+      plan: summary,
+      frames_expected: framesExpected,
+      stage_reference: { x_mm: at.xMm, y_mm: at.yMm, z_mm: at.zMm, r_deg: at.rDeg },
+    },
+    framesPerPlane: tiles.length,
+    place,
+    ...(o.onWriterEvent ? { onEvent: o.onWriterEvent } : {}),
+  });
+  let run;
   try {
-    const info = await connector.connect(o.signal ? { signal: o.signal } : {});
-    const at = await connector.getPosition();
-    const plan = o.plan(info, at);
-    const problems = validatePlan(plan);
-    if (problems.length > 0) throw new Error(`The acquisition plan is not valid: ${problems.join(' ')}`);
-    const roi = plan.roi ?? { width: info.width, height: info.height };
-    const ctx: PlanContext = { pixelSizeUm: info.reportedPixelSizeUm ?? info.pixelSizeUm, roiWidth: roi.width, roiHeight: roi.height, lasers: info.lasers };
-    const stacks = planStacks(plan, ctx);
-    const framesExpected = planFrames(plan, ctx).length;
-    const tiles = [...new Map(stacks.map((s) => [s.tileIndex, { xMm: s.xMm, yMm: s.yMm }])).values()];
-    const voxel = { z: plan.planes > 1 ? (Math.abs(plan.zEndMm - plan.zStartMm) * 1000) / (plan.planes - 1) : plan.stepUm, y: ctx.pixelSizeUm, x: ctx.pixelSizeUm };
-    const zAxis: SignedStageAxis = plan.zEndMm >= plan.zStartMm ? '+z' : '-z';
-    const canvas = canvasForTiles(tiles, roi, voxel);
-    const out = await uniqueSessionPath(path.dirname(path.resolve(o.out)), path.basename(o.out).replace(/\.ome\.zarr$/, ''));
-    const channelOf = new Map(o.channelOrderNm.map((nm, i) => [nm, i]));
-    const summary: PlanSummary = {
-      kind: plan.kind === 'tile' ? 'tile-scan' : 'z-stack',
-      tiles: tiles.length,
-      tile_overlap_percent: plan.kind === 'tile' ? (plan.overlapPercent ?? null) : null,
-      z_start_mm: plan.zStartMm,
-      z_end_mm: plan.zEndMm,
-      z_step_um: plan.stepUm,
-      planes_per_stack: plan.planes,
-      channels: o.channelOrderNm.map((_, i) => i),
-      timepoints: 1,
-      interval_s: null,
-    };
-    const writer = await createNodeSessionWriter({
-      path: out,
-      layout: {
-        name: o.name ?? path.basename(out).replace(/\.ome\.zarr$/, ''),
-        shape: [o.channelOrderNm.length, plan.planes, canvas.shape[0], canvas.shape[1]],
-        voxel_size_um: voxel,
-        world_origin_um: [(zAxis === '+z' ? 1 : -1) * plan.zStartMm * 1000, canvas.originUm[0], canvas.originUm[1]],
-        channels: o.channelOrderNm.map((nm) => ({ name: `${nm} nm`, color: o.colorFor(nm), laser_nm: nm, illumination_side: 'left' as const })),
-      },
-      info: {
-        app_version: pkg.version,
-        ...(o.description ? { description: o.description } : {}),
-        microscope: { name: info.name, connection: o.connection, address: `${o.host}:${o.port}`, orientation: { z: zAxis, y: '+y', x: '+x' } },
-        plan: summary,
-        frames_expected: framesExpected,
-        stage_reference: { x_mm: at.xMm, y_mm: at.yMm, z_mm: at.zMm, r_deg: at.rDeg },
-      },
-      framesPerPlane: tiles.length,
-      place: (f: Frame) => {
-        const [y, x] = frameOffset(f.meta.stage, { width: f.width, height: f.height }, voxel, canvas.originUm);
-        return { channel: channelOf.get(f.meta.wavelengthNm ?? -1) ?? f.meta.channelIndex, z: f.meta.zIndex, y, x };
-      },
-    });
-    const run = await connector.acquire(plan, o.signal ? { signal: o.signal } : {});
-    let stopRequested = false;
-    void o.interrupted.then(() => {
-      stopRequested = true;
-      return run.stop();
-    });
-    let received = 0;
-    let bytes = 0;
-    let lastReport = 0;
-    const t0 = performance.now();
+    o.onWriterReady?.(writer, out);
+    run = await connector.acquire(plan, o.signal ? { signal: o.signal } : {});
+  } catch (err) {
+    await writer.abort(`the acquisition did not start: ${err instanceof Error ? err.message : String(err)}`);
+    throw err;
+  }
+  let stopRequested = false;
+  let received = 0;
+  let bytes = 0;
+  const t0 = performance.now();
+  const progress = (): AcquisitionProgressReport => {
+    const s = writer.stats();
+    return { framesReceived: received, framesExpected, framesWritten: s.framesWritten, writerQueued: s.framesQueued, mbPerS: bytes / 1e6 / Math.max(1e-3, (performance.now() - t0) / 1000) };
+  };
+  const done = (async (): Promise<AcquisitionJobResult> => {
     try {
       for await (const frame of run.frames) {
         received++;
         bytes += frame.pixels.byteLength;
-        await writer.write(frame);
-        const now = performance.now();
-        if (o.onProgress && now - lastReport > 100) {
-          lastReport = now;
-          const s = writer.stats();
-          o.onProgress({ framesReceived: received, framesExpected, framesWritten: s.framesWritten, writerQueued: s.framesQueued, mbPerS: bytes / 1e6 / Math.max(1e-3, (now - t0) / 1000) });
+        if (o.onFrame) {
+          try {
+            o.onFrame(frame, place(frame));
+          } catch {
+            // The display never holds up or fails the acquisition.
+          }
         }
+        await writer.write(frame);
       }
     } catch (err) {
       await writer.abort(`the acquisition failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -161,6 +227,54 @@ export async function runAcquisition(o: AcquisitionJobOptions): Promise<Acquisit
       },
       notes: [...outcome.notes, ...result.errors],
     };
+  })();
+  return {
+    path: out,
+    writer,
+    framesExpected,
+    place,
+    progress,
+    stop: () => {
+      stopRequested = true;
+      return run.stop();
+    },
+    done,
+  };
+}
+
+export async function runAcquisition(o: AcquisitionJobOptions): Promise<AcquisitionJobResult> {
+  const connector = new FlamingoConnector({ host: o.host, port: o.port });
+  try {
+    const info = await connector.connect(o.signal ? { signal: o.signal } : {});
+    const at = await connector.getPosition();
+    const plan = o.plan(info, at);
+    let lastReport = 0;
+    let job: SessionAcquisition | null = null;
+    job = await startSessionAcquisition(connector, info, at, {
+      plan,
+      connection: o.connection,
+      address: `${o.host}:${o.port}`,
+      out: o.out,
+      name: o.name ?? null,
+      description: o.description ?? null,
+      channelOrderNm: o.channelOrderNm,
+      colorFor: o.colorFor,
+      ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.onProgress
+        ? {
+            onFrame: () => {
+              const now = performance.now();
+              if (job && now - lastReport > 100) {
+                lastReport = now;
+                o.onProgress!(job.progress());
+              }
+            },
+          }
+        : {}),
+    });
+    const running = job;
+    void o.interrupted.then(() => running.stop());
+    return await running.done;
   } finally {
     await connector.close();
   }

@@ -5,6 +5,12 @@
  * import { FlamingoConnector, probeMicroscope } from './acquisition/flamingo/index.ts';
  */
 export { FlamingoConnector, type FlamingoConnectorOptions } from './connector.ts';
+export { FlamingoProtocolConnector } from './protocol-connector.ts';
+export { tcpTransport } from './socket.ts';
+export type { Transport, TransportSocket, TransportTarget } from './transport.ts';
+export { MemoryNetwork, MemorySocket } from './memory-transport.ts';
+export { CommandLink, type CommandLinkOptions } from './command-link.ts';
+export { LiveLink, type LiveLinkOptions } from './live-link.ts';
 export { probeMicroscope, type ProbeOptions, type ProbeResult } from './probe.ts';
 export { ConnectorError, isConnectorError, type ConnectorErrorCode } from './errors.ts';
 export { CommandChannel, type CommandChannelOptions, type RequestOptions, type Waiter } from './command-channel.ts';

@@ -19,10 +19,10 @@ import type { AcquisitionProgress, AcquisitionRun, AcquisitionSummary, Connector
 import type { PlannedStack } from '../plan.ts';
 import { Command, SystemState, isIdleState, type FlamingoRecord } from '../protocol/index.ts';
 import { FrameAssigner } from './assign.ts';
-import type { LogFn } from './command-channel.ts';
+import type { LogFn } from './command-link.ts';
 import { ConnectorError, errorMessage, isConnectorError } from './errors.ts';
 import { FrameQueue } from './frame-queue.ts';
-import type { LiveFrame } from './live-channel.ts';
+import type { LiveFrame } from './live-link.ts';
 
 /** Intervals of the start/finish decision (spec §8.10). Tests shorten them; the defaults are py2flamingo's. */
 export interface RunTiming {

@@ -2,12 +2,14 @@
  * Opening a TCP connection the way the spec asks (§1): a connect timeout, `TCP_NODELAY`,
  * and keep-alive on the command socket. Node cannot set SO_RCVBUF, so the 1 MiB receive
  * buffer of §1 is replaced by reading the socket continuously (never pausing it).
+ * `tcpTransport` is the `Transport` (transport.ts) the Node channels and connector use.
  *
  * @example
  * const socket = await connectTcp({ host: '127.0.0.1', port: 53717, timeoutMs: 2000, what: 'command port' });
  */
 import net from 'node:net';
 import { ConnectorError, errorMessage } from './errors.ts';
+import type { Transport } from './transport.ts';
 
 export interface ConnectTcpOptions {
   host: string;
@@ -57,3 +59,9 @@ export function connectTcp(o: ConnectTcpOptions): Promise<net.Socket> {
     o.signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/** TCP as a `Transport`: `connectTcp`, and frame buffers that skip zero-filling. */
+export const tcpTransport: Transport = {
+  connect: (target) => connectTcp(target),
+  allocateFrame: (bytes) => Buffer.allocUnsafeSlow(bytes),
+};
