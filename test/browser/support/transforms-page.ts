@@ -28,6 +28,7 @@ const pipeline: TransformOp[] = [
 const transformsPage = {
   async compare(workers: number): Promise<{ same: boolean[]; shared: boolean; progress: number[]; isolated: boolean }> {
     const pool = createBrowserTransformPool(workers, { createWorker: () => new Worker('/transform-worker.js', { type: 'module' }) });
+    await pool.ready();
     const vol = volume(24);
     const ops: (TransformOp | TransformOp[])[] = [pipeline, { op: 'rotate', axis: 'z', angleDeg: 30, order: 0 }, { op: 'downsample', factor: 3, reduce: 'mean' }];
     const same: boolean[] = [];
