@@ -38,6 +38,12 @@ export interface WriteBenchOptions {
   threads?: number;
   /** Parent of the temporary session folder (default the OS temp folder). */
   dir?: string;
+  /**
+   * Allocate and touch the writer's slab buffers when the session is created, before the clock
+   * starts (default true: the sustained rate of an acquisition that set its session up before
+   * the first frame; false measures the page faults of a cold start too).
+   */
+  preallocate?: boolean;
   /** fsync policy of the session store (default `"metadata"`, as in real sessions). */
   fsync?: FsyncPolicy;
   onProgress?: (planes: number, total: number) => void;
@@ -65,11 +71,18 @@ export interface WriteBenchResult {
   zstd_level: number;
   codec: WriteBenchCodec;
   threads: number;
+  preallocate: boolean;
   /** Raw bytes encoded (all levels) over bytes written. */
   compression_ratio: number;
   bytes_written: number;
   chunks_written: number;
   peak_rss_mb: number;
+  /**
+   * CPU time of the whole process (every thread: ingest, encoder workers, file writes) from the
+   * first frame to the end of finalize, user + system, in seconds. On a shared machine this is
+   * steadier than the wall clock: `cpu_seconds / planes` is the cost of one plane.
+   */
+  cpu_seconds: number;
   /** Writing the same level-0 bytes uncompressed, one file per plane, in the same folder. */
   raw_mb_per_s: number;
   raw_seconds: number;
@@ -119,6 +132,7 @@ export async function runWriteBenchmark(options: WriteBenchOptions = {}): Promis
   const level = options.level ?? 1;
   const threads = options.threads ?? 2;
   const codec = options.codec ?? 'zstd';
+  const preallocate = options.preallocate ?? true;
   if (!Number.isInteger(planes) || planes < 1) throw new Error(`The benchmark needs at least 1 plane, got ${planes}.`);
   const pool = framePool(width, height);
   const dir = await mkdtemp(path.join(options.dir ?? os.tmpdir(), 'flamingo-bench-write-'));
@@ -128,6 +142,7 @@ export async function runWriteBenchmark(options: WriteBenchOptions = {}): Promis
       path: sessionPath,
       threads,
       mode: 'streaming',
+      preallocate,
       fsync: options.fsync ?? 'metadata',
       layout: {
         name: 'bench-write',
@@ -153,6 +168,7 @@ export async function runWriteBenchmark(options: WriteBenchOptions = {}): Promis
       throw new Error(`The session writer wrote compressor ${JSON.stringify(zarray.compressor)} instead of ${JSON.stringify(wanted)}; it does not support --codec ${codec} yet.`);
     }
     const start = performance.now();
+    const cpuStart = process.cpuUsage();
     let lastReport = 0;
     for (let k = 0; k < planes; k++) {
       if (options.signal?.aborted) break;
@@ -169,6 +185,7 @@ export async function runWriteBenchmark(options: WriteBenchOptions = {}): Promis
     }
     const summary = options.signal?.aborted ? await writer.abort('benchmark aborted') : await writer.finalize();
     const seconds = (performance.now() - start) / 1000;
+    const cpu = process.cpuUsage(cpuStart);
     options.onProgress?.(planes, planes);
 
     // The same level-0 bytes, uncompressed, one file per plane.
@@ -194,10 +211,12 @@ export async function runWriteBenchmark(options: WriteBenchOptions = {}): Promis
       zstd_level: level,
       codec,
       threads,
+      preallocate,
       compression_ratio: summary.bytesWritten > 0 ? summary.rawBytesEncoded / summary.bytesWritten : 0,
       bytes_written: summary.bytesWritten,
       chunks_written: summary.chunksWritten,
       peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+      cpu_seconds: (cpu.user + cpu.system) / 1e6,
       raw_mb_per_s: bytes / 1e6 / rawSeconds,
       raw_seconds: rawSeconds,
     };

@@ -20,6 +20,7 @@ export const benchWriteCommand: Command = {
     codec: { type: 'string', value: 'NAME', description: 'chunk compressor: zstd, or blosc-zstd (byte shuffle + zstd)', default: 'zstd' },
     threads: { type: 'string', value: 'N', description: 'encoder worker threads', default: '2' },
     dir: { type: 'string', value: 'PATH', description: 'parent of the temporary session folder (default: the OS temp folder)' },
+    cold: { type: 'boolean', description: 'do not allocate the slab buffers before the clock starts (page faults counted)' },
     json: { type: 'boolean', description: 'print one JSON object' },
   },
   async run(values, _positionals, io) {
@@ -41,19 +42,21 @@ export const benchWriteCommand: Command = {
       codec,
       threads,
       dir,
+      preallocate: !values['cold'],
       signal: io.signal,
       onProgress: bar ? (done, total) => bar.update(done, total, 'planes') : undefined,
     });
     bar?.done();
     if (values['json']) {
       const { planes: p, width: w, height: h, seconds, planes_per_s, mb_per_s, levels, dropped } = r;
-      io.out(JSON.stringify({ planes: p, width: w, height: h, seconds, planes_per_s, mb_per_s, levels, dropped, compression_ratio: r.compression_ratio, peak_rss_mb: r.peak_rss_mb, raw_mb_per_s: r.raw_mb_per_s, zstd_level: r.zstd_level, codec: r.codec, threads: r.threads }) + '\n');
+      io.out(JSON.stringify({ planes: p, width: w, height: h, seconds, planes_per_s, mb_per_s, levels, dropped, compression_ratio: r.compression_ratio, peak_rss_mb: r.peak_rss_mb, cpu_seconds: r.cpu_seconds, raw_mb_per_s: r.raw_mb_per_s, zstd_level: r.zstd_level, codec: r.codec, threads: r.threads, preallocate: r.preallocate }) + '\n');
     } else {
       io.out(
         [
-          `planes      ${r.planes} of ${r.width} × ${r.height} uint16, ${r.levels} levels, ${r.codec === 'blosc-zstd' ? `blosc-zstd (byte shuffle) clevel ${r.zstd_level}` : `zstd level ${r.zstd_level}`}, ${r.threads} encoder threads`,
+          `planes      ${r.planes} of ${r.width} × ${r.height} uint16, ${r.levels} levels, ${r.codec === 'blosc-zstd' ? `blosc-zstd (byte shuffle) clevel ${r.zstd_level}` : `zstd level ${r.zstd_level}`}, ${r.threads} encoder threads${r.preallocate ? '' : ', cold start'}`,
           `rate        ${r.planes_per_s.toFixed(1)} planes/s, ${r.mb_per_s.toFixed(0)} MB/s of level-0 pixels`,
           `duration    ${r.seconds.toFixed(2)} s (first frame to finalized session)`,
+          `cpu         ${((r.cpu_seconds * 1000) / Math.max(1, r.planes)).toFixed(1)} ms per plane, all threads (${r.cpu_seconds.toFixed(2)} s user + system)`,
           `compression ${r.compression_ratio.toFixed(2)}× (${(r.bytes_written / 1e6).toFixed(0)} MB in ${r.chunks_written} chunk files, all levels)`,
           `memory      ${r.peak_rss_mb.toFixed(0)} MB peak RSS`,
           `dropped     ${r.dropped} frames`,

@@ -13,7 +13,7 @@
  * r.path; // '/data/demo.ome.zarr' (or with a UTC timestamp appended when that exists)
  */
 import path from 'node:path';
-import type { Frame, FrameMeta } from '../acquisition/connector.ts';
+import type { FrameMeta } from '../acquisition/connector.ts';
 import { TaggedError } from '../tagged-error.ts';
 import pkg from '../../package.json' with { type: 'json' };
 import { ZGROUP_JSON, jsonBytes, sessionLayout, validateSessionMetadata, zarrayJson, zattrsJson } from './metadata/index.ts';
@@ -22,7 +22,7 @@ import type { ImageDescription, LegacyInfo } from './read/description.ts';
 import { openPath } from './read/open-file.node.ts';
 import { FsStore } from './store/fs-store.ts';
 import { createNodeSessionWriter, uniqueSessionPath } from './writer/index.node.ts';
-import type { FramePlacement, SessionWriter } from './writer/writer.ts';
+import type { FramePlacement, SessionWriter, WriterFrame } from './writer/writer.ts';
 
 export type ImportErrorCode = 'not-legacy' | 'unsupported' | 'failed';
 
@@ -161,11 +161,13 @@ export async function importLegacySession(o: ImportLegacyOptions): Promise<Impor
   const sm = legacy.session_metadata;
   const l0 = image.levels[0];
   if (!l0 || l0.shape.length !== 4) throw new ImportError('unsupported', `py2flamingo session ${source} has no [c, z, y, x] level 0.`);
-  if (l0.dtype !== 'uint16') {
-    throw new ImportError(
-      'unsupported',
-      `py2flamingo session ${source} holds ${l0.dtype === 'uint8' ? '8-bit (uint8, "Memory Efficient")' : l0.dtype} data; the session writer writes only uint16, so it cannot be imported yet.`,
-    );
+  if (l0.dtype !== 'uint16' && l0.dtype !== 'uint8') {
+    throw new ImportError('unsupported', `py2flamingo session ${source} holds ${l0.dtype} data; a legacy session holds uint16 or uint8.`);
+  }
+  const eightBit = l0.dtype === 'uint8';
+  if (eightBit) {
+    // §8.3: uint8 keeps its values (`|u1`, windows 0–255); py2flamingo rescaled them when it saved.
+    warnings.push(`py2flamingo session ${source} holds 8-bit ("Memory Efficient") data: the values are kept as uint8 (windows 0–255), but the original camera scale was lost when py2flamingo rescaled them.`);
   }
   const [C, Z, Y, X] = l0.shape as [number, number, number, number];
   const names = uniqueNames(image.channels.map((ch) => ch.name));
@@ -194,6 +196,7 @@ export async function importLegacySession(o: ImportLegacyOptions): Promise<Impor
   const out = await uniqueSessionPath(path.dirname(path.resolve(o.out)), path.basename(o.out).replace(/\.ome\.zarr$/i, ''));
   const layout: SessionLayoutInit = {
     name: sessionName(sm, legacy),
+    dtype: eightBit ? '|u1' : '<u2',
     shape: [C, Z, Y, X],
     voxel_size_um: { z: l0.scale[1]!, y: l0.scale[2]!, x: l0.scale[3]! },
     world_origin_um: [l0.translation[1]!, l0.translation[2]!, l0.translation[3]!],
@@ -205,7 +208,7 @@ export async function importLegacySession(o: ImportLegacyOptions): Promise<Impor
   } catch (err) {
     throw new ImportError('unsupported', `py2flamingo session ${source} cannot be laid out as a session: ${message(err).replace(/\.$/, '')}.`, { cause: err });
   }
-  const placement = new WeakMap<Frame, FramePlacement>();
+  const placement = new WeakMap<WriterFrame, FramePlacement>();
   const writer: SessionWriter = await createNodeSessionWriter({
     path: out,
     threads: o.threads ?? 2,
@@ -224,7 +227,7 @@ export async function importLegacySession(o: ImportLegacyOptions): Promise<Impor
     // Planes arrive slab after slab, channel after channel: one open slab per channel is enough.
     mode: 'streaming',
     slabsPerChannel: 1,
-    queueBytes: Math.max(64 * 2 ** 20, 2 * Y * X * 2),
+    queueBytes: Math.max(64 * 2 ** 20, 2 * Y * X * (eightBit ? 1 : 2)),
     place: (f) => placement.get(f) ?? { channel: -1, z: -1, y: 0, x: 0 },
   });
 
@@ -242,11 +245,11 @@ export async function importLegacySession(o: ImportLegacyOptions): Promise<Impor
         if (o.signal?.aborted) throw new ImportError('failed', `The import of ${source} was stopped.`);
         const z1 = Math.min(Z, z0 + zBlock);
         const block = await l0.readRegion({ start: [c, z0, 0, 0], stop: [c + 1, z1, Y, X] }, o.signal ? { signal: o.signal } : {});
-        const data = block.data as Uint16Array;
+        const data = block.data as Uint16Array | Uint8Array;
         for (let z = z0; z < z1; z++) {
           const pixels = data.subarray((z - z0) * planeVoxels, (z - z0 + 1) * planeVoxels);
           if (!nonZero[c]) nonZero[c] = pixels.some((v) => v !== 0);
-          const frame: Frame = { pixels, width: X, height: Y, meta: frameMeta(c, z, Z, frameNumber++, channels[c]!) };
+          const frame: WriterFrame = { pixels, width: X, height: Y, meta: frameMeta(c, z, Z, frameNumber++, channels[c]!) };
           placement.set(frame, { channel: c, z, y: 0, x: 0 });
           if ((await writer.write(frame)) === 'dropped') throw new ImportError('failed', `The session writer dropped plane ${z} of channel ${c}.`);
         }

@@ -321,6 +321,31 @@ function writeRaw(data: Uint16Array): string {
   return p;
 }
 
+describe('importLegacySession: py2flamingo uint8 ("Memory Efficient")', () => {
+  it('keeps |u1: values bit-exact, pyramid, windows 0–255, a warning that the original scale is lost, and it validates', async () => {
+    const legacy = path.join(root, 'eight_bit_20261126_040647.zarr');
+    const SHAPE: [number, number, number] = [70, 300, 66];
+    writeV2Legacy(legacy, SHAPE, '|u1');
+    const before = fingerprint(legacy);
+    const r = await importLegacySession({ source: legacy, out: path.join(root, 'eight.ome.zarr'), threads: 2 });
+    expect(r.shape).toEqual([9, ...SHAPE]);
+    expect(r.warnings.join(' ')).toMatch(/8-bit \("Memory Efficient"\) data: the values are kept as uint8 \(windows 0–255\), but the original camera scale was lost/);
+    const cmp = pyCompare(r.path, legacy, 2);
+    expect(cmp.level0Mismatches).toBe(0);
+    expect(cmp.level1Mismatches).toBe(0);
+    expect(cmp.shapes).toEqual([[9, ...SHAPE], [9, 70, 150, 33]]);
+    for (const level of ['0', '1']) expect(JSON.parse(readFileSync(path.join(r.path, level, '.zarray'), 'utf8'))).toMatchObject({ dtype: '|u1', fill_value: 0 });
+    const attrs = zattrs(r.path) as WrittenAttrs & { omero: { channels: { window: { min: number; max: number; start: number; end: number } }[] } };
+    for (const ch of attrs.omero.channels) expect([ch.window.min, ch.window.max]).toEqual([0, 255]);
+    expect(attrs.flamingo.legacy.dtype).toBe('|u1');
+    expect(r.channels.filter((c) => c.visible).map((c) => c.index)).toEqual(V2_SLOTS.data);
+    const v = await validateOnDisk(r.path);
+    expect(v.errors).toEqual([]);
+    expect(v.valid).toBe(true);
+    expect(fingerprint(legacy)).toEqual(before);
+  });
+});
+
 describe('importLegacySession refusals', () => {
   it('refuses a foreign OME-NGFF image, naming what it is, and creates nothing', async () => {
     const out = path.join(root, 'ref.ome.zarr');
@@ -328,17 +353,6 @@ describe('importLegacySession refusals', () => {
     expect(err).toBeInstanceOf(ImportError);
     expect((err as ImportError).code).toBe('not-legacy');
     expect((err as Error).message).toBe(`${REFERENCE} is an OME-NGFF 0.4 image (Zarr v2), not a py2flamingo session; import takes a py2flamingo session folder (.zarr with session_metadata).`);
-    expect(() => statSync(out)).toThrow();
-  });
-
-  it('refuses an 8-bit ("Memory Efficient") session: the writer writes uint16 only', async () => {
-    const legacy = path.join(root, 'eight_bit_20261126_040647.zarr');
-    writeV2Legacy(legacy, [3, 20, 20], '|u1');
-    const out = path.join(root, 'eight.ome.zarr');
-    const err = await importLegacySession({ source: legacy, out }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ImportError);
-    expect((err as ImportError).code).toBe('unsupported');
-    expect((err as Error).message).toMatch(/holds 8-bit \(uint8, "Memory Efficient"\) data; the session writer writes only uint16/);
     expect(() => statSync(out)).toThrow();
   });
 

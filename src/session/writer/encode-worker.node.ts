@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { createNodeCodec } from '../codec/index.node.ts';
 import type { SyncChunkCodec } from '../codec/types.ts';
 import type { SessionCompressor } from '../metadata/types.ts';
-import { SCRATCH_LENGTH, processRegion } from './kernel.ts';
+import { ReductionBuffers, processRegion } from './kernel.ts';
 import type { EncodeFn, RegionTask } from './kernel.ts';
 
 interface Job {
@@ -20,12 +20,12 @@ const codec = await createNodeCodec((workerData as { compressor: SessionCompress
 // The native codecs encode synchronously; the WebAssembly fallback only asynchronously.
 const sync = 'encodeSync' in codec ? (codec as SyncChunkCodec) : null;
 const encode: EncodeFn = sync ? (b) => sync.encodeSync(b) : (b) => codec.encode(b);
-const scratch = new Uint16Array(SCRATCH_LENGTH);
+const buffers = new ReductionBuffers();
 
-// Jobs run one after another (they share the scratch chunk, and an async codec could interleave them).
+// Jobs run one after another (they share the reduction buffers, and an async codec could interleave them).
 let tail: Promise<unknown> = Promise.resolve();
 parentPort!.on('message', (job: Job) => {
-  tail = tail.then(() => processRegion(job.task, encode, scratch)).then(
+  tail = tail.then(() => processRegion(job.task, encode, buffers)).then(
     (result) => {
       const transfer: ArrayBuffer[] = [];
       for (const c of result.chunks) {

@@ -8,7 +8,7 @@
  * const result = await encoder.run(task);
  */
 import type { ChunkCodec } from '../codec/types.ts';
-import { SCRATCH_LENGTH, processRegion } from './kernel.ts';
+import { ReductionBuffers, processRegion } from './kernel.ts';
 import type { RegionResult, RegionTask } from './kernel.ts';
 
 export interface SlabEncoder {
@@ -23,14 +23,14 @@ export interface SlabEncoder {
 export class InlineEncoder implements SlabEncoder {
   readonly concurrency = 1;
   readonly needsSharedMemory = false;
-  private readonly scratch = new Uint16Array(SCRATCH_LENGTH);
-  /** Tasks run one after another: they share the scratch chunk and the codec awaits between chunks. */
+  private readonly buffers = new ReductionBuffers();
+  /** Tasks run one after another: they share the reduction buffers and the codec awaits between chunks. */
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly codec: ChunkCodec) {}
 
   run(task: RegionTask): Promise<RegionResult> {
-    const next = this.tail.then(() => processRegion(task, (b) => this.codec.encode(b), this.scratch));
+    const next = this.tail.then(() => processRegion(task, (b) => this.codec.encode(b), this.buffers));
     this.tail = next.catch(() => undefined);
     return next;
   }

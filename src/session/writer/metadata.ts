@@ -14,7 +14,7 @@ import {
   zarrayJson,
   zattrsJson,
 } from '../metadata/index.ts';
-import type { FlamingoAttrs, InitialFlamingoInfo, SessionLayout, SessionLayoutInit } from '../metadata/index.ts';
+import type { FlamingoAttrs, InitialFlamingoInfo, OmeroOptions, SessionLayout, SessionLayoutInit } from '../metadata/index.ts';
 
 export type { FlamingoAttrs, InitialFlamingoInfo, SessionLayout, SessionLayoutInit };
 export { initialFlamingo, sessionLayout };
@@ -28,10 +28,11 @@ export function levelZarrayBytes(layout: SessionLayout, level: number): Uint8Arr
 /**
  * The `.zattrs` bytes for `flamingo`, after the full metadata validation of §6.3 with the
  * `.zgroup` and every `.zarray` the writer wrote. Returns the errors instead when invalid
- * (the caller keeps the last valid file on disk and reports them).
+ * (the caller keeps the last valid file on disk and reports them). `omero` carries the observed
+ * data range of `<f4` sessions (`window.min/max`).
  */
-export function validatedZattrs(layout: SessionLayout, flamingo: FlamingoAttrs): { bytes: Uint8Array } | { errors: string[] } {
-  const zattrs = zattrsJson(layout, flamingo);
+export function validatedZattrs(layout: SessionLayout, flamingo: FlamingoAttrs, omero: OmeroOptions = {}): { bytes: Uint8Array } | { errors: string[] } {
+  const zattrs = zattrsJson(layout, flamingo, omero);
   const result = validateSessionMetadata(
     { zgroup: ZGROUP_JSON, zattrs, zarrays: layout.levels.map((_, l) => zarrayJson(layout, l)) },
     { requireFlamingo: true },

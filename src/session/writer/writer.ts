@@ -1,7 +1,11 @@
 /**
  * The streaming session writer (spec §5; pure: no Node built-ins, the encoder and store are
- * handed in). Frames go through a bounded ingest queue into per-channel z-slab buffers
- * (64 planes × the whole canvas); a slab is encoded once, when it is complete (every plane
+ * handed in). Sessions of `<u2` (uint16), `|u1` (uint8) or `<f4` (float32) take frames of that
+ * pixel type (`WriterFrame`; the connector's uint16 `Frame` is one). Frames go through a
+ * bounded ingest queue into per-channel z-slab buffers (64 planes × the whole canvas, stored
+ * chunk-major so each chunk is encoded straight from the slab, `kernel.ts`), combined by the
+ * accumulation mode with one monomorphic kernel per dtype (`accumulate.ts`); for `<f4` the
+ * observed data range goes into the omero windows at every flush. A slab is encoded once, when it is complete (every plane
  * the plan sends to it has been placed, the stack moved on, or finalize), level 0 and its
  * pyramid together, off the ingest path; only touched chunks are written and all-fill chunks
  * are skipped; every file lands atomically through the store; `.zattrs` is rewritten (and
@@ -23,13 +27,15 @@
  * const summary = await writer.finalize();          // or writer.abort('user abort')
  */
 import { TaggedError } from '../../tagged-error.ts';
-import type { Frame, FrameMeta } from '../../acquisition/connector.ts';
+import type { FrameMeta } from '../../acquisition/connector.ts';
 import type { ChunkCodec } from '../codec/types.ts';
-import type { Accumulation, DroppedByReason, SessionStatus, Zyx } from '../metadata/types.ts';
+import type { Accumulation, DroppedByReason, SessionDtype, SessionStatus, Zyx } from '../metadata/types.ts';
 import type { SessionStore } from '../store/types.ts';
 import type { SlabEncoder } from './encoder.ts';
-import { EDGE, LEVELS_PER_PASS, REGION_CHUNKS } from './kernel.ts';
-import type { RegionResult, RegionTask } from './kernel.ts';
+import { CHUNK, EDGE, LEVELS_PER_PASS, REGION_CHUNKS, allocSlab, dtypeBytes, slabElements, typedFromBytes } from './kernel.ts';
+import type { RegionResult, RegionTask, SlabData } from './kernel.ts';
+import { accumulators, averageSum } from './accumulate.ts';
+import type { Accumulators } from './accumulate.ts';
 import { initialFlamingo, levelZarrayBytes, sessionLayout, validatedZattrs, zgroupBytes } from './metadata.ts';
 import type { FlamingoAttrs, InitialFlamingoInfo, SessionLayout, SessionLayoutInit } from './metadata.ts';
 import { DEFAULT_ORIENTATION, frameOffset } from './placement.ts';
@@ -50,6 +56,18 @@ export type WriterEvent =
   | { type: 'flushed'; channel: number; zChunk: number; chunks: number; bytes: number; frames: number }
   | { type: 'metadata'; status: SessionStatus }
   | { type: 'fault'; message: string };
+
+/** Pixels the writer takes: the session dtype's array (uint16 `<u2`, uint8 `|u1`, float32 `<f4`). */
+export type WriterPixels = Uint16Array | Uint8Array | Float32Array;
+
+/** A frame for the writer: the connector's `Frame`, widened to the three session dtypes. */
+export interface WriterFrame<M = FrameMeta> {
+  /** Row-major, height × width, of the session's dtype. */
+  pixels: WriterPixels;
+  width: number;
+  height: number;
+  meta: M;
+}
 
 /** Where a frame lands: channel (c index), plane (level-0 z) and the canvas voxel of its pixel (0, 0). */
 export interface FramePlacement {
@@ -74,13 +92,19 @@ export interface SessionWriterOptions {
    * Where a frame lands. Default: c = `meta.channelIndex`, z = `meta.zIndex`, y/x from
    * `meta.stage` (tile centre) by the microscope orientation and the layout's world origin.
    */
-  place?: (frame: Frame) => FramePlacement;
+  place?(frame: WriterFrame): FramePlacement;
   /** Frames that will land in each plane (tiles × repeats); a slab is complete when all have. Default 1. */
   framesPerPlane?: number;
   /** `"auto"` (default): resident when the volume fits the budget, else streaming. */
   mode?: 'auto' | BufferingMode;
   /** K: slabs per channel in streaming mode (default 2). */
   slabsPerChannel?: number;
+  /**
+   * Streaming mode: allocate the K × C slab buffers when the session is created and touch every
+   * page, so the first slabs of the acquisition do not pay the page faults (about 1 ms per 4 MB)
+   * while frames arrive. Costs that time and memory up front (default false).
+   */
+  preallocate?: boolean;
   /** Memory budget in bytes (default 4 GiB). */
   memoryBudgetBytes?: number;
   /** Ingest queue capacity in bytes (default 256 MiB). */
@@ -127,8 +151,9 @@ interface Slab {
   key: number;
   c: number;
   zc: number;
-  data: Uint16Array;
-  sum: Uint32Array | null;
+  /** Chunk-major (`kernel.ts`): chunk (cy, cx) at `(cy·ncx + cx)·64³`, element (z, y, x) at `z·4096 + y·64 + x`. */
+  data: SlabData;
+  sum: Uint32Array | Float64Array | null;
   count: Uint16Array | null;
   /** `[64][ncy][ncx]`: plane of a chunk column received data. */
   planeTouched: Uint8Array;
@@ -142,12 +167,19 @@ interface Slab {
 }
 
 interface Queued {
-  frame: Frame;
+  frame: WriterFrame;
   at: FramePlacement;
   bytes: number;
 }
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+
+/** The pixel array each dtype takes, and its name in messages. */
+const PIXELS: Record<SessionDtype, { type: typeof Uint16Array | typeof Uint8Array | typeof Float32Array; name: string }> = {
+  '<u2': { type: Uint16Array, name: 'uint16' },
+  '|u1': { type: Uint8Array, name: 'uint8' },
+  '<f4': { type: Float32Array, name: 'float32' },
+};
 
 const yieldToEvents = (): Promise<void> =>
   new Promise((resolve) => {
@@ -165,7 +197,11 @@ export class SessionWriter {
   private readonly encoder: SlabEncoder;
   private readonly codec: ChunkCodec;
   private readonly accumulation: Accumulation;
-  private readonly placeFn: (frame: Frame) => FramePlacement;
+  private readonly placeFn: (frame: WriterFrame) => FramePlacement;
+  private readonly dtype: SessionDtype;
+  private readonly acc: Accumulators;
+  /** `<f4`: observed finite minimum and maximum per channel (omero `window.min/max`, §3.8). */
+  private readonly ranges: ([number, number] | undefined)[];
   private readonly framesPerPlane: number;
   private readonly queueCapacity: number;
   private readonly stallTimeoutMs: number;
@@ -190,7 +226,7 @@ export class SessionWriter {
   private readonly flushedKeys = new Map<number, Set<string>>();
   /** Frames placed per slab over the whole session (completion). */
   private readonly placedPerSlab = new Map<number, number>();
-  private readonly freeBuffers: Uint16Array[] = [];
+  private readonly freeBuffers: SlabData[] = [];
   private readonly flushes = new Set<Promise<void>>();
   private readonly queue: Queued[] = [];
   private queuedBytes = 0;
@@ -233,14 +269,19 @@ export class SessionWriter {
     this.ncx = Math.ceil(this.X / EDGE);
     this.nzc = Math.ceil(this.Z / EDGE);
     this.shapes = layout.levels.map((l) => [l.shape[2]!, l.shape[3]!]);
+    this.dtype = layout.dtype;
+    this.acc = accumulators(this.dtype);
+    this.ranges = new Array<[number, number] | undefined>(this.C).fill(undefined);
     const nowIso = options.info.now ?? this.now().toISOString();
     this.flamingo = initialFlamingo(layout, { ...options.info, now: nowIso, accumulation: this.accumulation });
     this.startedAt = Date.now();
 
     // Memory budget (§5.8).
     const budget = options.memoryBudgetBytes ?? 4 * 2 ** 30;
-    const perVoxel = this.accumulation === 'average' ? 8 : 2;
-    const slabBytes = (EDGE * this.Y * this.X * perVoxel * 4) / 3;
+    const bpe = dtypeBytes(this.dtype);
+    // Slab, plus the running sum and count in mode average; the pyramid adds at most a third.
+    const perVoxel = bpe + (this.accumulation === 'average' ? (this.dtype === '<f4' ? 8 : 4) + 2 : 0);
+    const slabBytes = (slabElements(this.Y, this.X) * perVoxel * 4) / 3;
     const residentNeed = this.C * this.nzc * slabBytes;
     const wanted = options.mode ?? 'auto';
     if (wanted === 'resident' || (wanted === 'auto' && residentNeed + this.queueCapacity <= budget)) {
@@ -263,9 +304,10 @@ export class SessionWriter {
     const orientation: Orientation = options.info.microscope.orientation ?? DEFAULT_ORIENTATION;
     const voxel = layout.voxelSizeUm;
     const origin: [number, number] = [layout.worldOriginUm[1], layout.worldOriginUm[2]];
+    const place = options.place;
     this.placeFn =
-      options.place ??
-      ((frame: Frame<FrameMeta>): FramePlacement => {
+      (place && ((frame: WriterFrame): FramePlacement => place.call(options, frame))) ??
+      ((frame: WriterFrame<FrameMeta>): FramePlacement => {
         const [y, x] = frameOffset(frame.meta.stage, frame, voxel, origin, orientation);
         return { channel: frame.meta.channelIndex, z: frame.meta.zIndex, y, x };
       });
@@ -281,16 +323,16 @@ export class SessionWriter {
   /**
    * Creates the session (§5.2): `.zgroup`, every level's `.zarray`, then `.zattrs` with
    * status `acquiring`; only then is the writer returned. Level-0 shape must be `[c, z, y, x]`
-   * with dtype `<u2` and a zstd compressor (what this writer encodes).
+   * (dtype `<u2`, `|u1` or `<f4`) and the compressor the codec's.
    */
   static async create(options: SessionWriterOptions): Promise<SessionWriter> {
     const layout = sessionLayout(options.layout);
     if (layout.layout !== 'CZYX') throw new WriterError('unsupported', `The streaming writer writes CZYX sessions; a ${layout.layout} shape [${layout.levels[0]!.shape.join(', ')}] is not supported yet.`);
-    if (layout.dtype !== '<u2') throw new WriterError('unsupported', `The streaming writer writes uint16 ("<u2") sessions, not ${JSON.stringify(layout.dtype)}.`);
     if (!jsonEqual(layout.compressor, options.codec.config)) {
       throw new WriterError('unsupported', `The layout compressor ${JSON.stringify(layout.compressor)} does not match the codec's ${JSON.stringify(options.codec.config)}.`);
     }
     const writer = new SessionWriter(options, layout);
+    if (options.preallocate && writer.mode === 'streaming') writer.preallocateSlabs();
     try {
       await options.store.set('.zgroup', zgroupBytes());
       for (let l = 0; l < layout.levels.length; l++) await options.store.set(`${l}/.zarray`, levelZarrayBytes(layout, l));
@@ -301,6 +343,16 @@ export class SessionWriter {
       throw err;
     }
     return writer;
+  }
+
+  private preallocateSlabs(): void {
+    const n = slabElements(this.Y, this.X);
+    while (this.freeBuffers.length < this.slabLimit * this.C) {
+      const data = allocSlab(this.dtype, n, this.encoder.needsSharedMemory);
+      // Writing faults the pages in (reading a fresh zero page would not).
+      data.fill(0);
+      this.freeBuffers.push(data);
+    }
   }
 
   /** Counters and queue state right now. */
@@ -327,7 +379,7 @@ export class SessionWriter {
    * canvas, or found the queue full for `stallTimeoutMs`. The writer keeps a reference to
    * `frame.pixels` until the frame is placed: do not reuse that buffer.
    */
-  async write(frame: Frame): Promise<'queued' | 'dropped'> {
+  async write(frame: WriterFrame): Promise<'queued' | 'dropped'> {
     const item = this.admit(frame);
     if (!item) return 'dropped';
     if (this.queuedBytes + item.bytes > this.queueCapacity || this.roomWaiters.length > 0) {
@@ -343,7 +395,7 @@ export class SessionWriter {
   }
 
   /** Queues a frame without waiting (for sources that cannot pause): a full queue drops it at once. */
-  tryWrite(frame: Frame): 'queued' | 'dropped' {
+  tryWrite(frame: WriterFrame): 'queued' | 'dropped' {
     const item = this.admit(frame);
     if (!item) return 'dropped';
     if (this.queuedBytes + item.bytes > this.queueCapacity || this.roomWaiters.length > 0) {
@@ -366,13 +418,15 @@ export class SessionWriter {
 
   // ---------------------------------------------------------------- ingest
 
-  private admit(frame: Frame): Queued | null {
+  private admit(frame: WriterFrame): Queued | null {
     if (this.closed) throw new WriterError('closed', `The session writer for '${this.layout.name}' is finalized; it takes no more frames.`);
     if (this.fault) throw new WriterError('faulted', `The session writer stopped after a fault: ${this.fault.message}`, { cause: this.fault });
     this.received++;
-    const { width, height, pixels } = frame ?? ({} as Frame);
-    if (!isInt(width) || !isInt(height) || width < 1 || height < 1 || !(pixels instanceof Uint16Array) || pixels.length !== width * height) {
-      this.drop('invalid_frame', frame, `it is not a ${isInt(width) ? width : '?'} × ${isInt(height) ? height : '?'} uint16 image (pixels: ${pixels instanceof Uint16Array ? pixels.length : typeof pixels})`);
+    const { width, height, pixels } = frame ?? ({} as WriterFrame);
+    const want = PIXELS[this.dtype];
+    if (!isInt(width) || !isInt(height) || width < 1 || height < 1 || !(pixels instanceof want.type) || pixels.length !== width * height) {
+      const got = ArrayBuffer.isView(pixels) ? `${pixels.constructor.name} of ${(pixels as WriterPixels).length}` : typeof pixels;
+      this.drop('invalid_frame', frame, `it is not a ${isInt(width) ? width : '?'} × ${isInt(height) ? height : '?'} ${want.name} image (pixels: ${got})`);
       return null;
     }
     let at: FramePlacement;
@@ -393,7 +447,7 @@ export class SessionWriter {
     return { frame, at, bytes: pixels.byteLength };
   }
 
-  private drop(reason: DropReason, frame: Frame | undefined, why: string): void {
+  private drop(reason: DropReason, frame: WriterFrame | undefined, why: string): void {
     this.dropped[reason]++;
     const meta = (frame?.meta ?? {}) as Partial<FrameMeta>;
     const frameNumber = isInt(meta.frameNumber) ? meta.frameNumber : null;
@@ -509,15 +563,15 @@ export class SessionWriter {
   }
 
   private async openSlab(key: number, c: number, zc: number): Promise<Slab> {
-    const n = EDGE * this.Y * this.X;
-    const data = this.freeBuffers.pop() ?? new Uint16Array(this.encoder.needsSharedMemory ? new SharedArrayBuffer(n * 2) : new ArrayBuffer(n * 2));
+    const n = slabElements(this.Y, this.X);
+    const data = this.freeBuffers.pop() ?? allocSlab(this.dtype, n, this.encoder.needsSharedMemory);
     const average = this.accumulation === 'average';
     const slab: Slab = {
       key,
       c,
       zc,
       data,
-      sum: average ? new Uint32Array(n) : null,
+      sum: average ? averageSum(this.dtype, n) : null,
       count: average ? new Uint16Array(n) : null,
       planeTouched: new Uint8Array(EDGE * this.ncy * this.ncx),
       state: 'filling',
@@ -533,7 +587,8 @@ export class SessionWriter {
 
   /** Streaming mode: a frame landed in a flushed slab; decode its level-0 chunks once (§5.4). */
   private async reopen(s: Slab): Promise<void> {
-    const { Y, X, ncy, ncx } = this;
+    const { ncy, ncx } = this;
+    const bytesPerChunk = CHUNK * dtypeBytes(this.dtype);
     for (const key of s.written) {
       const parts = key.split('/').map(Number);
       if (parts[0] !== 0) continue;
@@ -542,31 +597,24 @@ export class SessionWriter {
       const bytes = await this.store.get(key);
       if (!bytes) continue;
       const raw = await this.codec.decode(bytes);
-      if (raw.byteLength !== EDGE ** 3 * 2) throw new WriterError('faulted', `Chunk ${key} decoded to ${raw.byteLength} bytes; expected ${EDGE ** 3 * 2}.`);
-      const chunk = new Uint16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
-      const ny = Math.min(EDGE, Y - cy * EDGE);
-      const nx = Math.min(EDGE, X - cx * EDGE);
-      for (let z = 0; z < EDGE; z++) {
-        s.planeTouched[(z * ncy + cy) * ncx + cx] = 1;
-        for (let y = 0; y < ny; y++) {
-          const d = (z * Y + cy * EDGE + y) * X + cx * EDGE;
-          const src = chunk.subarray((z * EDGE + y) * EDGE, (z * EDGE + y) * EDGE + nx);
-          s.data.set(src, d);
-          if (s.sum && s.count) {
-            for (let i = 0; i < nx; i++) {
-              s.sum[d + i] = src[i]!;
-              s.count[d + i] = 1;
-            }
-          }
-        }
+      if (raw.byteLength !== bytesPerChunk) throw new WriterError('faulted', `Chunk ${key} decoded to ${raw.byteLength} bytes; expected ${bytesPerChunk}.`);
+      // The slab is chunk-major: the decoded chunk (padding included) is one block of it.
+      const chunk = typedFromBytes(this.dtype, raw);
+      const at = (cy * ncx + cx) * CHUNK;
+      (s.data as Uint8Array).set(chunk as Uint8Array, at);
+      for (let z = 0; z < EDGE; z++) s.planeTouched[(z * ncy + cy) * ncx + cx] = 1;
+      if (s.sum && s.count) {
+        // The stored value counts as one contribution (§4.4).
+        s.sum.set(chunk, at);
+        s.count.fill(1, at, at + CHUNK);
       }
     }
   }
 
-  /** Puts one frame's pixels into its slab with the accumulation mode (§4.4). */
+  /** Puts one frame's pixels into its slab with the accumulation mode (§4.4), one chunk plane at a time. */
   private place(s: Slab, item: Queued): void {
     const { frame, at } = item;
-    const { Y, X, ncy, ncx } = this;
+    const { Y, X, ncy, ncx, acc } = this;
     const w = frame.width;
     const px = frame.pixels;
     const z = at.z & (EDGE - 1);
@@ -580,77 +628,40 @@ export class SessionWriter {
     const xb = at.x + c1;
     const data = s.data;
     const mode = this.accumulation;
-    const plane = z * Y * X;
+    const zOff = z * EDGE * EDGE;
+    const maxFromZero = mode === 'maximum' && this.dtype === '<f4';
     for (let cy = ya >> 6; cy <= (yb - 1) >> 6; cy++) {
-      const ys = Math.max(ya, cy * EDGE);
-      const ye = Math.min(yb, (cy + 1) * EDGE);
       const cya = cy * EDGE;
+      const ys = Math.max(ya, cya);
+      const ye = Math.min(yb, cya + EDGE);
       const cyb = Math.min(Y, cya + EDGE);
-      let allFresh = mode !== 'average';
+      const rows = ye - ys;
       for (let cx = xa >> 6; cx <= (xb - 1) >> 6; cx++) {
-        const t = (z * ncy + cy) * ncx + cx;
-        if (s.planeTouched[t]) {
-          if (mode !== 'latest') allFresh = false;
-          continue;
-        }
         const cxa = cx * EDGE;
+        const xs = Math.max(xa, cxa);
+        const xe = Math.min(xb, cxa + EDGE);
         const cxb = Math.min(X, cxa + EDGE);
-        // First data in this plane of the chunk column: clear what the frame does not cover.
-        if (ys > cya || ye < cyb || xa > cxa || xb < cxb) {
-          for (let y = cya; y < cyb; y++) {
-            const o = plane + y * X;
-            data.fill(0, o + cxa, o + cxb);
-            if (s.sum && s.count) {
-              s.sum.fill(0, o + cxa, o + cxb);
-              s.count.fill(0, o + cxa, o + cxb);
-            }
+        const t = (z * ncy + cy) * ncx + cx;
+        const fresh = !s.planeTouched[t];
+        const plane = (cy * ncx + cx) * CHUNK + zOff;
+        // First data in this plane of the chunk: clear what the frame does not cover (stale buffer).
+        // `<f4` maximum clears it all: old is 0 where nothing was stored (§4.4), and values may be negative.
+        if (fresh && (maxFromZero || ys > cya || ye < cyb || xs > cxa || xe < cxb)) {
+          data.fill(0, plane, plane + EDGE * EDGE);
+          if (s.sum && s.count) {
+            s.sum.fill(0, plane, plane + EDGE * EDGE);
+            s.count.fill(0, plane, plane + EDGE * EDGE);
           }
         }
+        const d = plane + (ys - cya) * EDGE + (xs - cxa);
+        const so = (ys - at.y) * w + (xs - at.x);
+        const n = xe - xs;
+        if (mode === 'average') acc.average(data, s.sum!, s.count!, d, px, so, n, rows, w, fresh);
+        else if ((fresh && !maxFromZero) || mode === 'latest') acc.copy(data, d, px, so, n, rows, w);
+        else if (mode === 'maximum') acc.maximum(data, d, px, so, n, rows, w);
+        else acc.additive(data, d, px, so, n, rows, w);
+        s.planeTouched[t] = 1;
       }
-      if (allFresh) {
-        for (let y = ys; y < ye; y++) {
-          const so = (y - at.y) * w;
-          data.set(px.subarray(so + c0, so + c1), plane + y * X + xa);
-        }
-      } else {
-        for (let cx = xa >> 6; cx <= (xb - 1) >> 6; cx++) {
-          const t = (z * ncy + cy) * ncx + cx;
-          const fresh = !s.planeTouched[t];
-          const xs = Math.max(xa, cx * EDGE);
-          const xe = Math.min(xb, (cx + 1) * EDGE);
-          const n = xe - xs;
-          for (let y = ys; y < ye; y++) {
-            const so = (y - at.y) * w + (xs - at.x);
-            const d = plane + y * X + xs;
-            if (mode === 'average') {
-              const sum = s.sum!;
-              const cnt = s.count!;
-              for (let i = 0; i < n; i++) {
-                const v = px[so + i]!;
-                const k = d + i;
-                const total = fresh ? v : sum[k]! + v;
-                const m = fresh ? 1 : cnt[k]! + 1;
-                sum[k] = total;
-                cnt[k] = m;
-                data[k] = Math.floor(total / m);
-              }
-            } else if (fresh || mode === 'latest') {
-              data.set(px.subarray(so, so + n), d);
-            } else if (mode === 'maximum') {
-              for (let i = 0; i < n; i++) {
-                const v = px[so + i]!;
-                if (v > data[d + i]!) data[d + i] = v;
-              }
-            } else {
-              for (let i = 0; i < n; i++) {
-                const v = data[d + i]! + px[so + i]!;
-                data[d + i] = v > 65535 ? 65535 : v;
-              }
-            }
-          }
-        }
-      }
-      for (let cx = xa >> 6; cx <= (xb - 1) >> 6; cx++) s.planeTouched[(z * ncy + cy) * ncx + cx] = 1;
     }
     s.placedSinceFlush++;
     const b = s.box;
@@ -697,6 +708,10 @@ export class SessionWriter {
     let bytes = 0;
     const writeResult = async (r: RegionResult): Promise<void> => {
       this.rawBytesEncoded += r.rawBytes;
+      if (r.range) {
+        const old = this.ranges[s.c];
+        this.ranges[s.c] = old ? [Math.min(old[0], r.range[0]), Math.max(old[1], r.range[1])] : [r.range[0], r.range[1]];
+      }
       await Promise.all(
         r.chunks.map(async (ch) => {
           const key = `${ch.level}/${s.c}/${s.zc}/${ch.cy}/${ch.cx}`;
@@ -714,18 +729,17 @@ export class SessionWriter {
     };
 
     let base = 0;
-    let src = s.data;
+    let src: SlabData = s.data;
     let chunkTouched: Uint8Array | null = null;
     for (;;) {
       const last = Math.min(base + LEVELS_PER_PASS - 1, L - 1);
       const [BY, BX] = this.shapes[base]!;
       const ncy = Math.ceil(BY / EDGE);
       const ncx = Math.ceil(BX / EDGE);
-      let next: Uint16Array | null = null;
+      let next: SlabData | null = null;
       if (last < L - 1) {
         const [NY, NX] = this.shapes[last + 1]!;
-        const n = EDGE * NY * NX;
-        next = new Uint16Array(this.encoder.needsSharedMemory ? new SharedArrayBuffer(n * 2) : new ArrayBuffer(n * 2));
+        next = allocSlab(this.dtype, slabElements(NY, NX), this.encoder.needsSharedMemory);
       }
       const tasks: RegionTask[] = [];
       for (let ry = 0; ry * REGION_CHUNKS < ncy; ry++) {
@@ -738,7 +752,7 @@ export class SessionWriter {
             }
           }
           if (any) {
-            tasks.push({ src, planeTouched: chunkTouched ? null : planeTouched, chunkTouched, shapes: this.shapes, base, last, next, ry, rx, reduction: this.layout.reduction });
+            tasks.push({ dtype: this.dtype, src, planeTouched: chunkTouched ? null : planeTouched, chunkTouched, shapes: this.shapes, base, last, next, ry, rx, reduction: this.layout.reduction });
           }
         }
       }
@@ -791,7 +805,7 @@ export class SessionWriter {
           dropped_by_reason: { ...this.dropped },
         },
       };
-      const out = validatedZattrs(this.layout, f);
+      const out = validatedZattrs(this.layout, f, this.dtype === '<f4' ? { dataRanges: this.ranges } : {});
       if ('errors' in out) {
         const msg = `The session metadata failed validation and was not written (the last valid .zattrs stays): ${out.errors.join(' ')}`;
         this.errors.push(msg);

@@ -3,7 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Frame, FrameMeta } from '../../../src/acquisition/connector.ts';
-import type { Accumulation } from '../../../src/session/metadata/types.ts';
+import type { Accumulation, SessionDtype } from '../../../src/session/metadata/types.ts';
+import type { WriterFrame, WriterPixels } from '../../../src/session/writer/writer.ts';
 
 export const PY_CHECK = path.resolve('test/session/writer/check_session.py');
 
@@ -52,21 +53,27 @@ export function frame(width: number, height: number, seed: number, m: Partial<Fr
   return { pixels: pixels(width, height, seed), width, height, meta: meta(m) };
 }
 
-/** Reference accumulation into a [C, Z, Y, X] volume (true running mean for "average"). */
+/** Reference accumulation into a [C, Z, Y, X] volume of a session dtype (true running mean for "average"). */
 export class Reference {
-  readonly data: Uint16Array;
+  readonly data: WriterPixels;
   private readonly sum: Float64Array;
   private readonly count: Uint32Array;
 
-  constructor(readonly shape: [number, number, number, number], readonly mode: Accumulation) {
+  constructor(
+    readonly shape: [number, number, number, number],
+    readonly mode: Accumulation,
+    readonly dtype: SessionDtype = '<u2',
+  ) {
     const n = shape.reduce((a, b) => a * b, 1);
-    this.data = new Uint16Array(n);
+    this.data = dtype === '<u2' ? new Uint16Array(n) : dtype === '|u1' ? new Uint8Array(n) : new Float32Array(n);
     this.sum = new Float64Array(n);
     this.count = new Uint32Array(n);
   }
 
-  add(f: Frame, c: number, z: number, oy: number, ox: number): void {
+  add(f: WriterFrame, c: number, z: number, oy: number, ox: number): void {
     const [, Z, Y, X] = this.shape;
+    const top = this.dtype === '<u2' ? 65535 : this.dtype === '|u1' ? 255 : Infinity;
+    const float = this.dtype === '<f4';
     for (let r = 0; r < f.height; r++) {
       const y = oy + r;
       if (y < 0 || y >= Y) continue;
@@ -76,12 +83,13 @@ export class Reference {
         const k = ((c * Z + z) * Y + y) * X + x;
         const v = f.pixels[r * f.width + col]!;
         const old = this.data[k]!;
+        // §4.4: old is 0 (the fill) where nothing was stored; the mean counts only real samples.
         this.sum[k]! += v;
         this.count[k]!++;
-        if (this.mode === 'maximum') this.data[k] = Math.max(old, v);
-        else if (this.mode === 'latest') this.data[k] = v;
-        else if (this.mode === 'additive') this.data[k] = Math.min(65535, old + v);
-        else this.data[k] = Math.floor(this.sum[k]! / this.count[k]!);
+        if (this.mode === 'latest') this.data[k] = v;
+        else if (this.mode === 'maximum') this.data[k] = Math.max(old, v);
+        else if (this.mode === 'additive') this.data[k] = Math.min(top, old + v);
+        else this.data[k] = float ? this.sum[k]! / this.count[k]! : Math.floor(this.sum[k]! / this.count[k]!);
       }
     }
   }
@@ -92,11 +100,19 @@ export interface PyCheck {
   errors: string[];
   shapes: number[][];
   chunk_files: number;
-  attrs: { flamingo: Record<string, unknown> & { acquisition: Record<string, unknown> }; multiscales: { datasets: unknown[] }[] };
+  /** numpy's dtype string of level 0 (`<u2`, `|u1`, `<f4`). */
+  dtype: string;
+  /** Finite minimum and maximum of level 0 as read back. */
+  data_range: [number, number] | null;
+  attrs: {
+    flamingo: Record<string, unknown> & { acquisition: Record<string, unknown> };
+    multiscales: { datasets: unknown[] }[];
+    omero: { channels: { window: { min: number; max: number; start: number; end: number } }[] };
+  };
 }
 
 /** Runs the independent python3-zarr check on a session folder. */
-export function pyCheck(sessionPath: string, expected: Uint16Array, shape: readonly number[], reduction: 'mean' | 'max' = 'mean', zmax?: number): PyCheck {
+export function pyCheck(sessionPath: string, expected: WriterPixels, shape: readonly number[], reduction: 'mean' | 'max' = 'mean', zmax?: number): PyCheck {
   const raw = path.join(path.dirname(sessionPath), `${path.basename(sessionPath)}.expected.raw`);
   writeFileSync(raw, new Uint8Array(expected.buffer, expected.byteOffset, expected.byteLength));
   const out = execFileSync('/usr/bin/python3', [PY_CHECK, sessionPath, raw, shape.join(','), reduction, ...(zmax === undefined ? [] : [String(zmax)])], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });

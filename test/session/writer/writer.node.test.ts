@@ -171,12 +171,13 @@ describe('SessionWriter', () => {
     expect(r.chunk_files).toBe(4 + 3 + 3);
   });
 
-  it('reopens flushed slabs in streaming mode when a later tile lands in them (K = 2, three slabs)', async () => {
+  it('reopens flushed slabs in streaming mode when a later tile lands in them (K = 2, three slabs, preallocated)', async () => {
     const p = sessionPath();
     const shape: [number, number, number, number] = [1, 130, 70, 90];
     const flushed: number[] = [];
     const w = await inlineWriter(p, {
       mode: 'streaming',
+      preallocate: true,
       slabsPerChannel: 2,
       framesPerPlane: 2,
       layout: { name: 'reopen', shape, voxel_size_um: { z: 1, y: 1, x: 1 }, world_origin_um: [0, 0, 0], levels: 2, channels: channels(1) },
@@ -274,7 +275,7 @@ describe('SessionWriter', () => {
     ).rejects.toThrow(/needs 2\.\d+ GiB .* budget is 64\.0 MiB/);
     await expect(
       inlineWriter(sessionPath(), {
-        layout: { name: 'f4', dtype: '<f4', shape: [1, 1, 8, 8], voxel_size_um: { z: 1, y: 1, x: 1 }, world_origin_um: [0, 0, 0], channels: channels(1) },
+        layout: { name: 'tczyx', shape: [2, 1, 1, 8, 8], voxel_size_um: { z: 1, y: 1, x: 1 }, world_origin_um: [0, 0, 0], channels: channels(1) },
       }),
     ).rejects.toMatchObject({ code: 'unsupported' });
   });
