@@ -8,6 +8,9 @@
  * handle.dispose();
  */
 import manifestJson from '../plugin.json' with { type: 'json' };
+import type { LiveBackend, LiveSessionInfo } from './acquisition/live-backend.ts';
+import type { ImageDescription } from './session/read/description.ts';
+import type { ReadableSessionStore } from './session/store/types.ts';
 
 export interface LayerContribution {
   id: string;
@@ -38,6 +41,60 @@ export interface PluginManifest {
 }
 
 export const manifest = manifestJson as PluginManifest;
+
+/** One channel as the host shows it (colour `RRGGBB`, contrast in data values). */
+export interface HostChannel {
+  index: number;
+  name: string;
+  color: string;
+  contrast: [number, number];
+  visible: boolean;
+}
+
+/** What the host shows: a session of the backend, or an image opened from a file, folder or URL. */
+export type HostContent =
+  | { kind: 'session'; session: LiveSessionInfo }
+  | { kind: 'image'; image: ImageDescription; store: ReadableSessionStore | null };
+
+/**
+ * What a host passes a contributed layer factory (`contributes.layers[].factory`) each time it
+ * renders a view the contribution names. The factory returns a deck.gl layer (or null for
+ * nothing) whose id is `context.id`; the host draws it only in that view.
+ *
+ * World units: in the 2D view, level-0 pixels; in the 3D view, level-0 voxels scaled by their
+ * size relative to the smallest axis (Viv's VolumeLayer convention). A 2D layer that carries a
+ * Viv `loader` prop (a `PixelSource[]`) also feeds the host's overview.
+ */
+export interface LayerContext {
+  /** Layer id, ending with `-#<viewId>#` as Viv's views route layers. */
+  id: string;
+  viewId: string;
+  view: '2d' | '3d';
+  backend: LiveBackend;
+  content: HostContent;
+  channels: readonly HostChannel[];
+  /** Level-0 plane shown in 2D, or null to follow the newest plane of a live session. */
+  z: number | null;
+  render3d: 'maximum-intensity' | 'minimum-intensity' | 'additive';
+  /**
+   * Storage the host keeps while its viewer lives, shared by every layer of the plugin (what
+   * factories hold between renders: an opened image, a throttle). When the viewer unmounts, every
+   * value with a `dispose()` method is disposed and the map is cleared.
+   */
+  state: Map<string, unknown>;
+  /** Asks the host to render again (call the factories again), e.g. after the data changed. */
+  redraw(): void;
+  /** Reports a failure the user should see (the host shows it beside the view). */
+  reportError(message: string): void;
+  /**
+   * Suggests display limits for channel `index` (e.g. percentiles of the first data); the host
+   * applies them only to a channel whose contrast nobody chose (not restored, not edited).
+   */
+  suggestContrast(index: number, limits: [number, number]): void;
+}
+
+/** A contributed layer factory as the host calls it. */
+export type LayerFactory = (context: LayerContext) => unknown;
 
 /** What a viewer offers the plugin. Each register call returns a function that undoes it. */
 export interface PluginHost {
