@@ -21,11 +21,9 @@
  */
 import type { AcquisitionPlan, Frame, MicroscopeConnector, MicroscopeInfo, StagePosition } from '../acquisition/connector.ts';
 import { FlamingoConnector } from '../acquisition/flamingo/index.ts';
-import { planFrames, planStacks, validatePlan, type PlanContext } from '../acquisition/plan.ts';
-import type { PlanSummary, SignedStageAxis } from './metadata/types.ts';
+import { sessionPlan } from './acquisition-layout.ts';
 import { createNodeSessionWriter, uniqueSessionPath } from './writer/index.node.ts';
 import type { FramePlacement, SessionWriter, WriterEvent } from './writer/writer.ts';
-import { canvasForTiles, frameOffset } from './writer/placement.ts';
 import path from 'node:path';
 import pkg from '../../package.json' with { type: 'json' };
 
@@ -125,52 +123,26 @@ export async function startSessionAcquisition(
 ): Promise<SessionAcquisition> {
   const started = performance.now();
   const plan = o.plan;
-  const problems = validatePlan(plan);
-  if (problems.length > 0) throw new Error(`The acquisition plan is not valid: ${problems.join(' ')}`);
-  const roi = plan.roi ?? { width: info.width, height: info.height };
-  const ctx: PlanContext = { pixelSizeUm: info.reportedPixelSizeUm ?? info.pixelSizeUm, roiWidth: roi.width, roiHeight: roi.height, lasers: info.lasers };
-  const stacks = planStacks(plan, ctx);
-  const framesExpected = planFrames(plan, ctx).length;
-  const tiles = [...new Map(stacks.map((s) => [s.tileIndex, { xMm: s.xMm, yMm: s.yMm }])).values()];
-  const voxel = { z: plan.planes > 1 ? (Math.abs(plan.zEndMm - plan.zStartMm) * 1000) / (plan.planes - 1) : plan.stepUm, y: ctx.pixelSizeUm, x: ctx.pixelSizeUm };
-  const zAxis: SignedStageAxis = plan.zEndMm >= plan.zStartMm ? '+z' : '-z';
-  const canvas = canvasForTiles(tiles, roi, voxel);
   const out = await uniqueSessionPath(path.dirname(path.resolve(o.out)), path.basename(o.out).replace(/\.ome\.zarr$/, ''));
-  const channelOf = new Map(o.channelOrderNm.map((nm, i) => [nm, i]));
-  const summary: PlanSummary = {
-    kind: plan.kind === 'tile' ? 'tile-scan' : 'z-stack',
-    tiles: tiles.length,
-    tile_overlap_percent: plan.kind === 'tile' ? (plan.overlapPercent ?? null) : null,
-    z_start_mm: plan.zStartMm,
-    z_end_mm: plan.zEndMm,
-    z_step_um: plan.stepUm,
-    planes_per_stack: plan.planes,
-    channels: o.channelOrderNm.map((_, i) => i),
-    timepoints: 1,
-    interval_s: null,
-  };
-  const place = (f: Frame): FramePlacement => {
-    const [y, x] = frameOffset(f.meta.stage, { width: f.width, height: f.height }, voxel, canvas.originUm);
-    return { channel: channelOf.get(f.meta.wavelengthNm ?? -1) ?? f.meta.channelIndex, z: f.meta.zIndex, y, x };
-  };
+  const sp = sessionPlan({
+    plan,
+    info,
+    at,
+    channelOrderNm: o.channelOrderNm,
+    name: o.name ?? path.basename(out).replace(/\.ome\.zarr$/, ''),
+    description: o.description ?? null,
+    connection: o.connection,
+    address: o.address,
+    appVersion: pkg.version,
+    colorFor: o.colorFor,
+  });
+  const { framesExpected } = sp;
+  const place = (f: Frame): FramePlacement => sp.place(f);
   const writer = await createNodeSessionWriter({
     path: out,
-    layout: {
-      name: o.name ?? path.basename(out).replace(/\.ome\.zarr$/, ''),
-      shape: [o.channelOrderNm.length, plan.planes, canvas.shape[0], canvas.shape[1]],
-      voxel_size_um: voxel,
-      world_origin_um: [(zAxis === '+z' ? 1 : -1) * plan.zStartMm * 1000, canvas.originUm[0], canvas.originUm[1]],
-      channels: o.channelOrderNm.map((nm) => ({ name: `${nm} nm`, color: o.colorFor(nm), laser_nm: nm, illumination_side: 'left' as const })),
-    },
-    info: {
-      app_version: pkg.version,
-      ...(o.description ? { description: o.description } : {}),
-      microscope: { name: info.name, connection: o.connection, address: o.address, orientation: { z: zAxis, y: '+y', x: '+x' } },
-      plan: summary,
-      frames_expected: framesExpected,
-      stage_reference: { x_mm: at.xMm, y_mm: at.yMm, z_mm: at.zMm, r_deg: at.rDeg },
-    },
-    framesPerPlane: tiles.length,
+    layout: sp.layout,
+    info: sp.info,
+    framesPerPlane: sp.framesPerPlane,
     place,
     ...(o.onWriterEvent ? { onEvent: o.onWriterEvent } : {}),
   });

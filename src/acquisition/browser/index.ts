@@ -13,5 +13,5 @@ export type { BackendWorkerInit } from './backend.worker.ts';
 export { LivePipeline, PipelineError, type LivePipelineOptions, type PipelineErrorCode } from './pipeline.ts';
 export { MemorySessionSpace, uniqueSessionName, type SessionSpace } from './session-space.ts';
 export { OpfsSessionSpace } from './opfs-sessions.ts';
-export { saveSessionStateToStore, sessionInfoFromStore, SessionStateError, type SessionStateErrorCode } from './session-state.ts';
+export { saveSessionStateToStore, sessionInfoFromStore, SessionStateError, type SessionStateErrorCode } from '../../session/session-state.ts';
 export { LatestWins } from './throttle.ts';

@@ -11,7 +11,7 @@
 import type { SessionEntry } from '../live-backend.ts';
 import { OpfsStore, opfsRoot } from '../../session/store/opfs-store.ts';
 import type { SessionStore } from '../../session/store/types.ts';
-import { SessionStateError } from './session-state.ts';
+import { SessionStateError } from '../../session/session-state.ts';
 import { sessionEntry, uniqueSessionName, type SessionSpace } from './session-space.ts';
 
 const SUFFIX = '.ome.zarr';

@@ -35,7 +35,7 @@ import type { ChunkCodec } from '../../session/codec/types.ts';
 import { createWasmZstdCodec } from '../../session/codec/zstd-wasm.ts';
 import { InlineEncoder } from '../../session/writer/encoder.ts';
 import { SessionWriter, type FramePlacement, type SessionWriterOptions, type WriterEvent } from '../../session/writer/writer.ts';
-import { saveSessionStateToStore, sessionInfoFromStore } from './session-state.ts';
+import { saveSessionStateToStore, sessionInfoFromStore } from '../../session/session-state.ts';
 import type { SessionSpace } from './session-space.ts';
 import { LatestWins } from './throttle.ts';
 

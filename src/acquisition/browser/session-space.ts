@@ -13,7 +13,7 @@ import type { SessionEntry } from '../live-backend.ts';
 import { sessionFolderName } from '../../session/metadata/layout.ts';
 import { MemoryStore } from '../../session/store/memory-store.ts';
 import type { ReadableSessionStore, SessionStore } from '../../session/store/types.ts';
-import { SessionStateError } from './session-state.ts';
+import { SessionStateError } from '../../session/session-state.ts';
 
 export interface SessionSpace {
   /** A new, empty session folder for `name`; resolves with its stored name (folder without `.ome.zarr`). */

@@ -66,6 +66,10 @@ interface Pending {
 
 const OPEN = 1;
 
+/** The `performance` mark `markDisplayed` leaves for each displayed plane (detail: frameNumber, channel, acquiredAtMs). */
+export const DISPLAYED_MARK = 'flamingo-viv:displayed';
+const MARKS_KEPT = 5000;
+
 
 function wsUrl(baseUrl: string, token: string | null): string {
   const u = new URL(baseUrl);
@@ -93,7 +97,8 @@ export class BridgeClient implements LiveBackend {
   private displayed = 0;
   private clientDropped = 0;
   /** Newest plane per channel not yet marked displayed. */
-  private readonly undisplayed = new Map<number, number>();
+  /** Per channel: the newest plane received and not yet displayed (frame number, bridge arrival ms). */
+  private readonly undisplayed = new Map<number, { frameNumber: number; acquiredAtMs: number }>();
   private closed = false;
   private everOpened = false;
   private attempt = 0;
@@ -191,10 +196,15 @@ export class BridgeClient implements LiveBackend {
    * replaced by a newer one of its channel before this call counts as display-dropped.
    */
   markDisplayed(frameNumber: number): void {
-    for (const [channel, n] of this.undisplayed) {
-      if (n === frameNumber) {
+    for (const [channel, p] of this.undisplayed) {
+      if (p.frameNumber === frameNumber) {
         this.undisplayed.delete(channel);
         this.displayed++;
+        // For latency measurements (bench:live): when the plane reached a layer update, and when
+        // it had arrived at the bridge (the bridge's performance.now()).
+        // The timeline keeps the newest few thousand (a viewer open for days must not grow without bound).
+        if (this.displayed % MARKS_KEPT === 0) globalThis.performance?.clearMarks?.(DISPLAYED_MARK);
+        globalThis.performance?.mark?.(DISPLAYED_MARK, { detail: { frameNumber, channel, acquiredAtMs: p.acquiredAtMs } });
         return;
       }
     }
@@ -345,7 +355,7 @@ export class BridgeClient implements LiveBackend {
     }
     if (e.type === 'plane') {
       if (this.undisplayed.has(e.channel)) this.clientDropped++;
-      this.undisplayed.set(e.channel, e.frameNumber);
+      this.undisplayed.set(e.channel, { frameNumber: e.frameNumber, acquiredAtMs: e.acquiredAtMs });
     }
     this.emit(e);
   }

@@ -1,6 +1,6 @@
 /**
  * Stored sessions over any `SessionStore` (pure; the browser-only backend uses it over OPFS,
- * and it works as well over `FsStore` or `MemoryStore`): `sessionInfoFromStore` describes a
+ * the bridge over `FsStore`): `sessionInfoFromStore` describes a
  * session folder as the viewer's `LiveSessionInfo`, `saveSessionStateToStore` writes a
  * description and `viewer` state (merged over the stored one) into its `flamingo`
  * metadata — validated, atomically, every other field kept.
@@ -9,12 +9,12 @@
  * const info = await sessionInfoFromStore(store, 'embryo');
  * await saveSessionStateToStore(store, 'embryo', { description: 'dorsal', viewer: { mode: '3d' } }, '0.1.0');
  */
-import { TaggedError } from '../../tagged-error.ts';
-import { validateSessionMetadata } from '../../session/metadata/rules.ts';
-import { openImage } from '../../session/read/open.ts';
-import type { ReadableSessionStore, SessionStore } from '../../session/store/types.ts';
-import type { LiveSessionInfo } from '../live-backend.ts';
-import { displayLevelFor } from '../volume/levels.ts';
+import { TaggedError } from '../tagged-error.ts';
+import { validateSessionMetadata } from './metadata/rules.ts';
+import { openImage } from './read/open.ts';
+import type { ReadableSessionStore, SessionStore } from './store/types.ts';
+import type { LiveSessionInfo } from '../acquisition/live-backend.ts';
+import { displayLevelFor } from '../acquisition/volume/levels.ts';
 
 export type SessionStateErrorCode = 'not-found' | 'unsupported' | 'bad-state' | 'busy';
 
