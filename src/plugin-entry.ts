@@ -11,5 +11,5 @@
 export * from './index.ts';
 export * from './panels/index.ts';
 export * from './layers/index.ts';
-export { liveMipContribution, livePlaneContribution, liveVolumeContribution } from './plugin-layers.ts';
+export * from './plugin-layers.ts';
 export type { HostChannel, HostContent, LayerContext, LayerFactory } from './plugin.ts';

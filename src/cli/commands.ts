@@ -2,6 +2,7 @@
 import { acquireCommand } from './acquire.ts';
 import { benchCommand } from './bench.ts';
 import { benchIngestCommand } from './bench-ingest.ts';
+import { benchLiveCommand } from './bench-live.ts';
 import { benchWriteCommand } from './bench-write.ts';
 import type { Command } from './command.ts';
 import { demoCommand } from './demo.ts';
@@ -12,4 +13,4 @@ import { startCommand } from './start.ts';
 import { transformCommand } from './transform.ts';
 import { validateCommand } from './validate.ts';
 
-export const COMMANDS: readonly Command[] = [startCommand, demoCommand, simCommand, probeCommand, acquireCommand, benchCommand, benchIngestCommand, benchWriteCommand, validateCommand, importCommand, transformCommand];
+export const COMMANDS: readonly Command[] = [startCommand, demoCommand, simCommand, probeCommand, acquireCommand, benchCommand, benchIngestCommand, benchWriteCommand, benchLiveCommand, validateCommand, importCommand, transformCommand];
