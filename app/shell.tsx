@@ -233,7 +233,7 @@ export function Shell({ backend, registry, backendLabel }: ShellProps): ReactEle
               </select>
             </label>
           )}
-          {transforms.length > 0 && <p>{`${transforms.length} stored transform(s) kept; they are not applied in this view.`}</p>}
+          {transforms.length > 0 && <p>{`${transforms.length} transform(s) stored with this session; the Transformed volume layer (3D) applies them.`}</p>}
         </div>
         {layerErrors.map((m) => (
           <p key={m} role="alert">

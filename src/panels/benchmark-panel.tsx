@@ -46,7 +46,9 @@ function useBlobUrl(text: string | null, type: string): string | null {
 export function BenchmarkPanel({ createWorker, transformWorkerUrl, sizes = BENCH_SIZES }: BenchmarkPanelProps): ReactElement {
   const ids = useId();
   const cores = typeof navigator === 'undefined' ? 1 : navigator.hardwareConcurrency || 1;
-  const [form, setForm] = useState<BenchForm>(() => ({ ...defaultBenchForm(cores), sizes: [sizes.includes(200) ? 200 : sizes[0]!] }));
+  // A worker pool needs SharedArrayBuffer (a cross-origin isolated page); else the kernels run in the benchmark worker.
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  const [form, setForm] = useState<BenchForm>(() => ({ ...defaultBenchForm(isolated ? cores : 1), sizes: [sizes.includes(200) ? 200 : sizes[0]!] }));
   const [running, setRunning] = useState(false);
   const [progress, setProgress] = useState<SuiteProgress | null>(null);
   const [run, setRun] = useState<SuiteRun | null>(null);

@@ -12,3 +12,8 @@ export { checkPlanForm, defaultPlanForm, estimatePlan } from './plan-form.ts';
 export type { PlanCheck, PlanEstimate, PlanFormState } from './plan-form.ts';
 export { zipStore } from './zip-export.ts';
 export { neuroglancerLink, vizarrLink } from './viewer-links.ts';
+export { TransformPanel, cacheStatsText } from './transform-panel.tsx';
+export type { TransformPanelProps } from './transform-panel.tsx';
+export { BenchmarkPanel } from './benchmark-panel.tsx';
+export type { BenchmarkPanelProps } from './benchmark-panel.tsx';
+export { TransformHub, transformHubFor } from './transform-state.ts';

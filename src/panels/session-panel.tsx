@@ -1,7 +1,8 @@
 /**
  * The session panel: the session shown (name, status, description), Save session (stores the
  * viewer state in the session's metadata through the backend), open a stored session, a URL or
- * a local folder, Load Test Data (`.tif`, `.npy`, a `.zarr` folder), export as zip, and links
+ * a local folder, Load Test Data (`.tif`, `.npy`, a `.zarr` folder), export as zip (served
+ * sessions too: the bridge lists their files), and links
  * that open a served session in Vizarr or Neuroglancer. Errors are shown here; the app stays usable.
  *
  * @example
@@ -141,8 +142,8 @@ export function SessionPanel({ backend, viewer }: PanelProps): ReactElement {
       let name = shownName ?? 'session';
       if (content?.kind === 'image') store = content.store;
       else if (session !== null) {
-        store = session.storeUrl === null ? await sessionStoreFor(backend, session) : null;
-        if (store === null) throw new Error(`The files of ${session.name} cannot be listed from this page; the bridge keeps them in its sessions folder (${session.storeUrl ?? 'unknown'}).`);
+        store = await sessionStoreFor(backend, session);
+        if (store === null) throw new Error(`The files of ${session.name} cannot be read from this page.`);
         name = session.name;
       }
       if (store === null) throw new Error('A single-file image has no session files to export.');

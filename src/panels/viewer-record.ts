@@ -1,13 +1,16 @@
 /**
  * The record the session panel hands `LiveBackend.saveSession` as `viewer`, and the way back
  * when a session is opened. The record holds the `flamingo.viewer` fields (spec §4.5: mode,
- * camera, selection, 3D render mode, per-channel settings) plus `channels` (colour, contrast,
- * visibility: `flamingo.channels` and `omero`) and `transforms` (`flamingo.transforms`), so a
- * backend stores each part where the session format puts it.
+ * camera, selection, 3D render mode, per-channel settings) plus `channels`
+ * (`[{ index, name, color: 'RRGGBB', contrast: [lo, hi], visible }]`) and `transforms`
+ * (`[{ op, params }]`); the backends' `saveSessionStateToStore` stores each part where the
+ * session format puts it: `flamingo.channels` and `omero.channels`, `flamingo.transforms`,
+ * `flamingo.viewer`. Reading back takes them from those places, `omero` winning for a channel's
+ * name, colour, contrast and visibility (§4.8).
  *
  * @example
  * await backend.saveSession(name, { description, viewer: toViewerRecord(viewer.snapshot()) });
- * viewer.restore(fromFlamingoAttrs(zattrs.flamingo));
+ * viewer.restore(fromSessionAttrs(zattrs));
  */
 import type { TransformEntry, ViewerState } from '../session/metadata/types.ts';
 import type { ViewerChannel, ViewerSnapshot } from './types.ts';
@@ -70,24 +73,54 @@ function transforms(v: unknown): TransformEntry[] | undefined {
   return v.filter(isObject).filter((t) => typeof t.op === 'string').map((t) => ({ op: t.op as string, params: isObject(t.params) ? t.params : {} }));
 }
 
-/** What a stored `flamingo` key (or a `viewer` record as saved above) brings back; unknown shapes are skipped. */
+/**
+ * What a stored `flamingo` key (or `{ viewer: record }` with a record as built above) brings
+ * back; unknown shapes are skipped. Channels and transforms come from their own keys
+ * (`flamingo.channels`, `flamingo.transforms`); copies inside `viewer` (a record not yet
+ * stored, or sessions saved by earlier versions) are used only where those keys are absent.
+ */
 export function fromFlamingoAttrs(flamingo: unknown): Partial<ViewerSnapshot> {
   if (!isObject(flamingo)) return {};
   const out: Partial<ViewerSnapshot> = {};
   const viewer = viewerState(flamingo.viewer);
   if (viewer !== undefined) out.viewer = viewer;
-  // What this viewer saved last (inside `viewer`) wins over the session's own channel list.
   const saved = isObject(flamingo.viewer) ? flamingo.viewer : {};
-  const ch = channels(saved.channels) ?? channels(flamingo.channels);
+  const ch = channels(flamingo.channels) ?? channels(saved.channels);
   if (ch !== undefined) out.channels = ch;
-  const tr = transforms(saved.transforms) ?? transforms(flamingo.transforms);
+  const tr = transforms(flamingo.transforms) ?? transforms(saved.transforms);
   if (tr !== undefined) out.transforms = tr;
   return out;
 }
 
 /**
+ * What a session's whole `.zattrs` brings back: `fromFlamingoAttrs` of its `flamingo` key, with
+ * each channel's name, colour, contrast and visibility taken from `omero.channels` (label,
+ * color, window start/end, active) where that block has them, as §4.8 asks of readers.
+ */
+export function fromSessionAttrs(zattrs: unknown): Partial<ViewerSnapshot> {
+  if (!isObject(zattrs)) return {};
+  const out = fromFlamingoAttrs(zattrs.flamingo);
+  const omero = isObject(zattrs.omero) && Array.isArray(zattrs.omero.channels) ? zattrs.omero.channels : null;
+  if (omero === null) return out;
+  const base = out.channels ?? omero.map((_, i) => ({ index: i, name: `Channel ${i}`, color: 'FFFFFF', contrast: [0, 65535] as [number, number], visible: true }));
+  out.channels = base.map((c) => {
+    const o: unknown = omero[c.index];
+    if (!isObject(o)) return c;
+    const w = isObject(o.window) ? o.window : {};
+    return {
+      ...c,
+      name: typeof o.label === 'string' && o.label !== '' ? o.label : c.name,
+      color: typeof o.color === 'string' ? o.color.replace(/^#/, '').toUpperCase() : c.color,
+      contrast: isNumber(w.start) && isNumber(w.end) ? [w.start, w.end] : c.contrast,
+      visible: typeof o.active === 'boolean' ? o.active : c.visible,
+    };
+  });
+  return out;
+}
+
+/**
  * What a backend's session restores: the `viewer` the backend carries in its info when it does,
- * else the `flamingo` key of the session's `.zattrs`, read from its store (HTTP when served, the
+ * else the session's `.zattrs` (`fromSessionAttrs`), read from its store (HTTP when served, the
  * browser's private storage in browser-only mode). Nothing when neither is there.
  */
 export async function storedViewerOf(backend: LiveBackend, info: LiveSessionInfo): Promise<Partial<ViewerSnapshot>> {
@@ -97,5 +130,5 @@ export async function storedViewerOf(backend: LiveBackend, info: LiveSessionInfo
   const bytes = await store?.get('.zattrs');
   if (bytes === undefined) return {};
   const attrs: unknown = JSON.parse(new TextDecoder().decode(bytes));
-  return isObject(attrs) ? fromFlamingoAttrs(attrs.flamingo) : {};
+  return fromSessionAttrs(attrs);
 }

@@ -12,6 +12,8 @@ describe('the shell as a plugin host', () => {
     expect(registry.panels().map((p) => [p.contribution.id, p.component])).toEqual([
       ['flamingo.acquisition', panels.AcquisitionPanel],
       ['flamingo.session', panels.SessionPanel],
+      ['flamingo.transforms', panels.TransformPanel],
+      ['flamingo.benchmark', panels.BenchmarkPanel],
     ]);
     handle.dispose();
     expect(registry.panels()).toEqual([]);

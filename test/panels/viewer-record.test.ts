@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromFlamingoAttrs, toViewerRecord } from '../../src/panels/viewer-record.ts';
+import { fromFlamingoAttrs, fromSessionAttrs, toViewerRecord } from '../../src/panels/viewer-record.ts';
 import type { ViewerSnapshot } from '../../src/panels/types.ts';
 
 const snapshot: ViewerSnapshot = {
@@ -46,5 +46,28 @@ describe('viewer record', () => {
       render_3d: 'maximum-intensity',
       channel_settings: [],
     });
+  });
+
+  it('reads channels and transforms from their own keys before copies in viewer, and omero over flamingo (§4.8)', () => {
+    const flamingo = {
+      viewer: { ...snapshot.viewer, channels: [{ index: 0, name: 'old', color: '111111', contrast: [0, 1], visible: true }], transforms: [] },
+      channels: snapshot.channels,
+      transforms: snapshot.transforms,
+    };
+    expect(fromFlamingoAttrs(flamingo)).toEqual(snapshot);
+    const omero = {
+      channels: [
+        { label: 'GFP edited', color: '00ff00', active: false, window: { min: 0, max: 65535, start: 10, end: 20 } },
+        { label: '561 nm', color: 'FF00FF', active: false, window: { min: 0, max: 65535, start: 90, end: 800 } },
+      ],
+    };
+    const back = fromSessionAttrs({ flamingo, omero });
+    expect(back.channels).toEqual([
+      { index: 0, name: 'GFP edited', color: '00FF00', contrast: [10, 20], visible: false },
+      { index: 1, name: '561 nm', color: 'FF00FF', contrast: [90, 800], visible: false },
+    ]);
+    expect(back.transforms).toEqual(snapshot.transforms);
+    expect(fromSessionAttrs({ omero }).channels?.map((c) => c.name)).toEqual(['GFP edited', '561 nm']);
+    expect(fromSessionAttrs('x')).toEqual({});
   });
 });
