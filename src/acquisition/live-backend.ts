@@ -161,6 +161,15 @@ export interface LiveBackend {
   saveSession(name: string, state: { description?: string; viewer?: Record<string, unknown> }): Promise<SessionEntry>;
   /** The planes level this viewer wants `plane` events at (default: the finest level ≤ 1024 px). */
   setPlaneLevel(level: number): void;
+  /**
+   * Adds a listener for every event from now on; returns the function that removes it. A
+   * listener that subscribes after the backend connected (a panel mounted later) is first told
+   * the current state, as the newest event of each kind: `connected` (microscope and info;
+   * absent when disconnected), `position`, `session` (the current session), `acquisition`
+   * `started` while one runs, and `counters` — delivered asynchronously (a microtask after
+   * `subscribe` returns, before any newer event), so the returned function exists by then.
+   * Data events (`plane`, `volume`, `flushed`) are not replayed.
+   */
   subscribe(listener: (event: LiveEvent) => void): () => void;
   /**
    * The viewer reports that the plane of `frameNumber` reached a layer update; planes replaced

@@ -126,12 +126,13 @@ export class BridgeController {
     return next;
   }
 
-  /** Events a viewer gets on connecting: microscope, position, current session, counters. */
+  /** Events a viewer gets on connecting: microscope, position, current session, a running acquisition, counters. */
   greeting(ctx: RequestContext): JsonLiveEvent[] {
     const out: JsonLiveEvent[] = [];
     if (this.infoValue && this.microscope) out.push({ type: 'connected', info: this.infoValue, microscope: this.microscope });
     if (this.position) out.push({ type: 'position', position: this.position });
     if (this.acq) out.push({ type: 'session', session: { ...this.acq.info, storeUrl: storeUrl(ctx.baseUrl, this.acq.folder) } });
+    if (this.acq?.running) out.push({ type: 'acquisition', phase: 'started', session: this.acq.info.name });
     out.push({ type: 'counters', counters: this.counters() });
     return out;
   }
@@ -504,6 +505,8 @@ export class BridgeController {
     if (typeof state !== 'object' || state === null) throw new BridgeError('bad-request', 'saveSession needs a state object ({ description?, viewer? }).');
     const dir = await this.sessions.sessionPath(name);
     await saveSessionState(dir, state as { description?: unknown; viewer?: unknown });
+    // The last acquired session is described from memory (openSession, greetings): take its saved channels.
+    if (this.acq && this.acq.folder === folder) this.acq.info = { ...this.acq.info, channels: (await sessionInfoFromDisk(dir)).channels };
     const entry = (await this.sessions.list(ctx.baseUrl)).find((e) => e.name === folder.replace(/\.ome\.zarr$/, ''));
     if (!entry) throw new BridgeError('not-found', `Session '${name}' disappeared while it was being saved.`);
     return entry;

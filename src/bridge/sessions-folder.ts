@@ -8,10 +8,16 @@
  * sessions folder. Temporary files of the atomic writes (§5.3) are never served; a missing
  * key answers 404 so zarr readers use the fill value.
  *
+ * Listing: `GET /sessions/NAME.ome.zarr/?list` answers `{"keys": [...]}`, the store keys of
+ * the session's regular files (sorted, `/`-separated, temporary files and symlinks left
+ * out), with the same CORS headers — what `HttpStore`'s `list` option needs to export a
+ * served session as a zip.
+ *
  * @example
  * const folder = new SessionsFolder('./sessions');
  * const entries = await folder.list('http://127.0.0.1:8600');
  * const file = await folder.resolveUrlPath('/sessions/embryo.ome.zarr/0/0/0/0/0'); // absolute path or null
+ * const keys = await folder.keys('embryo');   // ['.zattrs', '.zgroup', '0/.zarray', '0/0/0/0/0', …]
  */
 import { mkdir, readFile, readdir, realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -112,7 +118,39 @@ export class SessionsFolder {
     return s?.isFile() ? real : null;
   }
 
-  /** Serves a `/sessions/…` request read-only (GET, HEAD; OPTIONS for CORS preflight). */
+  /**
+   * The store keys of a session's files: regular files only (no symlinks, no temporary files
+   * of atomic writes), relative to the session folder, `/`-separated, sorted.
+   */
+  async keys(name: string): Promise<string[]> {
+    const dir = await this.sessionPath(name);
+    const real = await this.inside(dir);
+    if (real === null) throw new BridgeError('not-found', `There is no session '${name}' in ${this.root}.`);
+    const entries = await readdir(real, { withFileTypes: true, recursive: true });
+    const out: string[] = [];
+    for (const e of entries) {
+      if (!e.isFile() || TEMPORARY_NAME.test(e.name)) continue;
+      const rel = path.relative(real, path.join(e.parentPath, e.name));
+      const parts = rel.split(path.sep);
+      if (parts.every(plainSegment)) out.push(parts.join('/'));
+    }
+    return out.sort();
+  }
+
+  /** The session folder name a listing URL (`/sessions/NAME.ome.zarr/`) names, or null. */
+  private static listedFolder(urlPath: string): string | null {
+    const raw = urlPath.split('/');
+    if (raw.length !== 4 || raw[0] !== '' || raw[1] !== 'sessions' || raw[3] !== '') return null;
+    let folder: string;
+    try {
+      folder = decodeURIComponent(raw[2]!);
+    } catch {
+      return null;
+    }
+    return plainSegment(folder) && FOLDER.test(folder) ? folder : null;
+  }
+
+  /** Serves a `/sessions/…` request read-only (GET, HEAD; OPTIONS for CORS preflight); `?list` on a session folder lists its keys. */
   async serve(req: IncomingMessage, res: ServerResponse, urlPath: string): Promise<void> {
     if (req.method === 'OPTIONS') {
       res.writeHead(204, { ...STORE_HEADERS, 'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS', 'Access-Control-Allow-Headers': '*', 'Access-Control-Max-Age': '600' });
@@ -122,6 +160,11 @@ export class SessionsFolder {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { ...STORE_HEADERS, Allow: 'GET, HEAD, OPTIONS', 'Content-Type': 'text/plain; charset=utf-8' });
       res.end(`Sessions are served read-only; ${req.method ?? 'this method'} is not allowed.\n`);
+      return;
+    }
+    const query = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
+    if (query.has('list')) {
+      await this.serveList(req, res, urlPath);
       return;
     }
     const file = await this.resolveUrlPath(urlPath);
@@ -140,6 +183,26 @@ export class SessionsFolder {
       'Cache-Control': 'no-cache',
     });
     res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  private async serveList(req: IncomingMessage, res: ServerResponse, urlPath: string): Promise<void> {
+    const folder = SessionsFolder.listedFolder(urlPath);
+    let status = 200;
+    let body: unknown;
+    if (folder === null) {
+      status = 404;
+      body = { ok: false, error: { code: 'not-found', message: `'${urlPath}' is not a session folder to list; ask /sessions/NAME.ome.zarr/?list.` } };
+    } else {
+      try {
+        body = { keys: await this.keys(folder) };
+      } catch (err) {
+        status = err instanceof BridgeError && err.code !== 'not-found' ? 400 : 404;
+        body = { ok: false, error: { code: err instanceof BridgeError ? err.code : 'not-found', message: err instanceof Error ? err.message : String(err) } };
+      }
+    }
+    const text = JSON.stringify(body);
+    res.writeHead(status, { ...STORE_HEADERS, 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)), 'Cache-Control': 'no-store' });
+    res.end(req.method === 'HEAD' ? undefined : text);
   }
 
   /** Every session folder, newest first. `baseUrl` (no trailing slash) makes the store URLs. */

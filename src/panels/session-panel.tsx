@@ -17,7 +17,7 @@ import type { PanelProps } from './types.ts';
 import { errorText, useLiveState } from './live-state.ts';
 import { openFiles } from './open-files.ts';
 import { openDirectoryHandle, openUrl } from './open-sources.ts';
-import { fromFlamingoAttrs, storedViewerOf, toViewerRecord } from './viewer-record.ts';
+import { fromImageDescription, storedViewerOf, toViewerRecord } from './viewer-record.ts';
 import { neuroglancerLink, vizarrLink } from './viewer-links.ts';
 import { zipStore } from './zip-export.ts';
 import { formatBytes } from './plan-form.ts';
@@ -110,7 +110,7 @@ export function SessionPanel({ backend, viewer }: PanelProps): ReactElement {
     return run('Open URL', async () => {
       const opened = await openUrl(url.trim());
       viewer.show({ kind: 'image', image: opened.image, store: opened.store });
-      viewer.restore(fromFlamingoAttrs(opened.image.flamingo));
+      viewer.restore(fromImageDescription(opened.image));
       return `Opened ${opened.image.name}.`;
     });
   };
@@ -122,7 +122,7 @@ export function SessionPanel({ backend, viewer }: PanelProps): ReactElement {
       const handle = await picker({ mode: 'read' });
       const opened = await openDirectoryHandle(handle);
       viewer.show({ kind: 'image', image: opened.image, store: opened.store });
-      viewer.restore(fromFlamingoAttrs(opened.image.flamingo));
+      viewer.restore(fromImageDescription(opened.image));
       return `Opened ${opened.image.name}.`;
     });
 

@@ -13,6 +13,7 @@
  * viewer.restore(fromSessionAttrs(zattrs));
  */
 import type { TransformEntry, ViewerState } from '../session/metadata/types.ts';
+import type { ImageDescription } from '../session/read/description.ts';
 import type { ViewerChannel, ViewerSnapshot } from './types.ts';
 import type { LiveBackend, LiveSessionInfo } from '../acquisition/live-backend.ts';
 import { sessionStoreFor } from './session-store.ts';
@@ -114,6 +115,22 @@ export function fromSessionAttrs(zattrs: unknown): Partial<ViewerSnapshot> {
       contrast: isNumber(w.start) && isNumber(w.end) ? [w.start, w.end] : c.contrast,
       visible: typeof o.active === 'boolean' ? o.active : c.visible,
     };
+  });
+  return out;
+}
+
+/**
+ * What an image opened by URL, folder or file restores: `fromFlamingoAttrs` of its `flamingo`
+ * key, with each channel's name, colour, contrast and visibility as the reader resolved them
+ * (from `omero`, §4.8). Nothing for an image without a `flamingo` key.
+ */
+export function fromImageDescription(image: Pick<ImageDescription, 'flamingo' | 'channels'>): Partial<ViewerSnapshot> {
+  const out = fromFlamingoAttrs(image.flamingo);
+  if (out.channels === undefined) return out;
+  const byIndex = new Map(image.channels.map((c) => [c.index, c]));
+  out.channels = out.channels.map((c) => {
+    const o = byIndex.get(c.index);
+    return o === undefined ? c : { ...c, name: o.name, color: o.color, contrast: [o.window.start, o.window.end], visible: o.visible };
   });
   return out;
 }

@@ -2,12 +2,24 @@
  * Stored sessions over any `SessionStore` (pure; the browser-only backend uses it over OPFS,
  * the bridge over `FsStore`): `sessionInfoFromStore` describes a
  * session folder as the viewer's `LiveSessionInfo`, `saveSessionStateToStore` writes a
- * description and `viewer` state (merged over the stored one) into its `flamingo`
- * metadata — validated, atomically, every other field kept.
+ * description and the viewer's state into the session's metadata — validated, atomically
+ * (one `.zattrs` write), every other field kept.
+ *
+ * The viewer record (`LiveBackend.saveSession`'s `viewer`, as `panels/viewer-record.ts` builds
+ * it) is split into the places the session format gives each part (spec §4):
+ * - `channels` (`[{ index, name?, color?, contrast?, visible? }]`) → `flamingo.channels[index]`
+ *   (name, colour, contrast, visibility; `laser_nm` and the rest kept) and the matching
+ *   `omero.channels[index]` (label, colour, `window.start`/`end`, `active`), kept equal (§4.8);
+ * - `transforms` (`[{ op, params }]`) → `flamingo.transforms`, replaced as a whole (ordered);
+ * - everything else (mode, view_state, selection, render_3d, channel_settings) →
+ *   `flamingo.viewer`, merged over the stored one.
  *
  * @example
  * const info = await sessionInfoFromStore(store, 'embryo');
- * await saveSessionStateToStore(store, 'embryo', { description: 'dorsal', viewer: { mode: '3d' } }, '0.1.0');
+ * await saveSessionStateToStore(store, 'embryo', {
+ *   description: 'dorsal',
+ *   viewer: { mode: '3d', channels: [{ index: 0, contrast: [100, 900] }], transforms: [{ op: 'gaussian', params: { sigma_voxels: [1, 1, 1], truncate: 4 } }] },
+ * }, '0.1.0');
  */
 import { TaggedError } from '../tagged-error.ts';
 import { validateSessionMetadata } from './metadata/rules.ts';
@@ -57,7 +69,79 @@ export async function sessionInfoFromStore(store: ReadableSessionStore, name: st
   };
 }
 
-/** Writes `description` and `viewer` (merged over the stored one) into `.zattrs`; refuses anything invalid. */
+type Json = Record<string, unknown>;
+
+const COLOR = /^#?[0-9A-Fa-f]{6}$/;
+
+/** `flamingo.channels` and `omero.channels` with the viewer's channel settings applied (§4.2, §3.8, §4.8). */
+function applyChannels(name: string, fl: Json, omero: Json, given: unknown): { flamingo: Json[]; omero: Json[] } {
+  const flc = Array.isArray(fl['channels']) ? fl['channels'].map((c) => (isRecord(c) ? { ...c } : {})) : [];
+  const omc = Array.isArray(omero['channels']) ? omero['channels'].map((c) => (isRecord(c) ? { ...c } : {})) : [];
+  // The omero block wins where the two disagree (§4.8): both are written consistently now.
+  flc.forEach((f, i) => {
+    const o = omc[i];
+    if (o === undefined) return;
+    if (typeof o['label'] === 'string') f['name'] = o['label'];
+    if (typeof o['color'] === 'string') f['color'] = o['color'];
+    if (typeof o['active'] === 'boolean') f['visible'] = o['active'];
+    const w = o['window'];
+    if (isRecord(w) && typeof w['start'] === 'number' && typeof w['end'] === 'number') f['contrast'] = [w['start'], w['end']];
+  });
+  if (given === undefined) return { flamingo: flc, omero: omc };
+  if (!Array.isArray(given)) throw new SessionStateError('bad-state', `The channels of session '${name}' must be a list; got ${typeof given}.`);
+  given.forEach((c, position) => {
+    if (!isRecord(c)) throw new SessionStateError('bad-state', `Channel entry ${position} of session '${name}' must be an object.`);
+    const index = c['index'] ?? position;
+    if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= flc.length || index >= omc.length) {
+      throw new SessionStateError('bad-state', `Channel entry ${position} of session '${name}' has index ${String(index)}; the session has channels 0…${Math.min(flc.length, omc.length) - 1}.`);
+    }
+    const f = flc[index]!;
+    const o = omc[index]!;
+    if (c['name'] !== undefined) {
+      if (typeof c['name'] !== 'string' || c['name'] === '') throw new SessionStateError('bad-state', `Channel ${index} of session '${name}' needs a non-empty name; got ${JSON.stringify(c['name'])}.`);
+      f['name'] = c['name'];
+      o['label'] = c['name'];
+    }
+    if (c['color'] !== undefined) {
+      if (typeof c['color'] !== 'string' || !COLOR.test(c['color'])) throw new SessionStateError('bad-state', `Channel ${index} of session '${name}' has colour ${JSON.stringify(c['color'])}; expected six hexadecimal digits RRGGBB.`);
+      const color = c['color'].replace(/^#/, '').toUpperCase();
+      f['color'] = color;
+      o['color'] = color;
+    }
+    if (c['contrast'] !== undefined) {
+      const k = c['contrast'];
+      if (!Array.isArray(k) || k.length !== 2 || !k.every((v) => typeof v === 'number' && Number.isFinite(v)) || !((k[0] as number) < (k[1] as number))) {
+        throw new SessionStateError('bad-state', `Channel ${index} of session '${name}' has contrast ${JSON.stringify(k)}; expected [lo, hi] with lo < hi.`);
+      }
+      const [lo, hi] = k as [number, number];
+      f['contrast'] = [lo, hi];
+      o['window'] = { ...(isRecord(o['window']) ? o['window'] : {}), start: lo, end: hi };
+    }
+    if (c['visible'] !== undefined) {
+      if (typeof c['visible'] !== 'boolean') throw new SessionStateError('bad-state', `Channel ${index} of session '${name}' has visibility ${JSON.stringify(c['visible'])}; expected true or false.`);
+      f['visible'] = c['visible'];
+      o['active'] = c['visible'];
+    }
+  });
+  return { flamingo: flc, omero: omc };
+}
+
+/** `flamingo.transforms` from the viewer's list (§4.6): `{ op, params }` entries, in order. */
+function transformsOf(name: string, given: unknown): Json[] {
+  if (!Array.isArray(given)) throw new SessionStateError('bad-state', `The transforms of session '${name}' must be a list; got ${typeof given}.`);
+  return given.map((t, i) => {
+    if (!isRecord(t) || typeof t['op'] !== 'string' || t['op'] === '' || !isRecord(t['params'])) {
+      throw new SessionStateError('bad-state', `Transform ${i} of session '${name}' must be { op: text, params: object }.`);
+    }
+    return { op: t['op'], params: t['params'] };
+  });
+}
+
+/**
+ * Writes `description` and the viewer record into `.zattrs` (channels into `flamingo.channels`
+ * and `omero`, transforms into `flamingo.transforms`, the rest merged into `flamingo.viewer`);
+ * refuses anything invalid and then leaves the file as it was.
+ */
 export async function saveSessionStateToStore(
   store: SessionStore,
   name: string,
@@ -77,13 +161,21 @@ export async function saveSessionStateToStore(
   }
   if (!isRecord(attrs) || !isRecord(attrs['flamingo'])) throw new SessionStateError('unsupported', `'${name}' is not a flamingo-viv session; its viewer state cannot be saved into it.`);
   const fl = attrs['flamingo'];
+  const omero = isRecord(attrs['omero']) ? attrs['omero'] : {};
+  const { channels: givenChannels, transforms: givenTransforms, ...viewerFields } = (state.viewer ?? {}) as Json;
+  const ch = applyChannels(name, fl, omero, givenChannels);
+  // Channels and transforms have their own keys; an older save may have left copies in `viewer`.
+  const { channels: _oldChannels, transforms: _oldTransforms, ...storedViewer } = isRecord(fl['viewer']) ? fl['viewer'] : {};
   const stamp = now.toISOString();
   const next = {
     ...attrs,
+    ...(Array.isArray(omero['channels']) ? { omero: { ...omero, channels: ch.omero } } : {}),
     flamingo: {
       ...fl,
       ...(state.description !== undefined ? { description: state.description } : {}),
-      ...(state.viewer !== undefined ? { viewer: { ...(isRecord(fl['viewer']) ? fl['viewer'] : {}), ...(state.viewer as Record<string, unknown>) } } : {}),
+      ...(Array.isArray(fl['channels']) ? { channels: ch.flamingo } : {}),
+      ...(givenTransforms !== undefined ? { transforms: transformsOf(name, givenTransforms) } : {}),
+      ...(state.viewer !== undefined ? { viewer: { ...storedViewer, ...viewerFields } } : {}),
       updated: stamp,
       written_by: { ...(isRecord(fl['written_by']) ? fl['written_by'] : {}), app: 'flamingo-viv', app_version: appVersion, written_at: stamp },
     },

@@ -47,7 +47,7 @@ describe('viewer app (served by the bridge)', () => {
   it('picks the bridge, runs a z-stack with moving counters, stops and saves', async () => {
     const page = h.page;
     await page.getByText(`Bridge at ${bridge.url}`, { exact: true }).waitFor({ timeout: 60_000 });
-    const connect = page.getByRole('button', { name: 'Connect' });
+    const connect = page.getByRole('button', { name: 'Connect', exact: true });
     await page.getByText(/^Connected to /).or(connect).first().waitFor({ timeout: 60_000 });
     if (await connect.isVisible()) await connect.click();
     await page.getByText(/^Connected to /).waitFor({ timeout: 60_000 });

@@ -30,6 +30,8 @@ interface StackResult {
   listed: Array<{ name: string; status: string; bytes: number }>;
   opened: { name: string; status: string; levelShapes: number[][] };
   saved: { name: string; status: string };
+  reopened: { channels: Array<{ name: string; color: string; contrast: number[]; visible: boolean }> };
+  replay: Array<{ type: string; name?: string; status?: string; microscope?: string }>;
   relisted: Array<{ name: string; status: string }>;
 }
 
@@ -66,6 +68,10 @@ describe('BrowserBackend in Chromium: simulator and session writer in a worker, 
     expect(r.listed[0]!.bytes).toBeGreaterThan(0);
     expect(r.opened).toMatchObject({ name: 'worker_stack', status: 'complete', levelShapes: [[2, 8, 96, 128]] });
     expect(r.saved).toMatchObject({ name: 'worker_stack', status: 'complete' });
+    // The saved channel comes back on reopening; a late listener was told the current state
+    // (no position: this backend announces one only when the stage moves).
+    expect(r.reopened.channels[1]).toMatchObject({ name: 'Far red', color: 'FF00FF', contrast: [90, 800], visible: false });
+    expect(r.replay).toEqual([{ type: 'connected', microscope: 'sim' }, { type: 'session', name: 'worker_stack', status: 'complete' }, { type: 'counters' }]);
     expect(r.relisted).toMatchObject([{ name: 'worker_stack', status: 'complete' }]);
 
     // The OPFS folder, copied out, is a Zarr v2 group python zarr reads; its last planes are the last plane events.
@@ -80,11 +86,11 @@ describe('BrowserBackend in Chromium: simulator and session writer in a worker, 
     }
     const py = spawnSync(
       '/usr/bin/python3',
-      ['-c', `import sys, zarr, numpy as np\ng = zarr.open_group(sys.argv[1], mode='r')\na = g['0'][:]\nprint(a.shape, a.dtype, int(a.min()) > 0, g.attrs['flamingo']['description'], g.attrs['flamingo']['viewer']['mode'])\nopen(sys.argv[2], 'wb').write(np.ascontiguousarray(a[:, 7]).tobytes())`, root, path.join(dir, 'last.bin')],
+      ['-c', `import sys, zarr, numpy as np\ng = zarr.open_group(sys.argv[1], mode='r')\na = g['0'][:]\nprint(a.shape, a.dtype, int(a.min()) > 0, g.attrs['flamingo']['description'], g.attrs['flamingo']['viewer']['mode'])\no = g.attrs['omero']['channels'][1]\nprint(o['label'], o['color'], o['active'], o['window']['start'], o['window']['end'], g.attrs['flamingo']['transforms'][0]['op'], g.attrs['flamingo']['transforms'][0]['params']['offset_um'])\nopen(sys.argv[2], 'wb').write(np.ascontiguousarray(a[:, 7]).tobytes())`, root, path.join(dir, 'last.bin')],
       { encoding: 'utf8' },
     );
     expect(py.stderr).toBe('');
-    expect(py.stdout.trim()).toBe('(2, 8, 96, 128) uint16 True saved from the browser 3d');
+    expect(py.stdout.trim().split('\n')).toEqual(['(2, 8, 96, 128) uint16 True saved from the browser 3d', 'Far red FF00FF False 90 800 shift [0, 2, 4]']);
     const last = readFileSync(path.join(dir, 'last.bin'));
     for (const c of [0, 1]) {
       const saved = last.subarray(c * 96 * 128 * 2, (c + 1) * 96 * 128 * 2);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromFlamingoAttrs, fromSessionAttrs, toViewerRecord } from '../../src/panels/viewer-record.ts';
+import { fromFlamingoAttrs, fromImageDescription, fromSessionAttrs, toViewerRecord } from '../../src/panels/viewer-record.ts';
 import type { ViewerSnapshot } from '../../src/panels/types.ts';
 
 const snapshot: ViewerSnapshot = {
@@ -69,5 +69,16 @@ describe('viewer record', () => {
     expect(back.transforms).toEqual(snapshot.transforms);
     expect(fromSessionAttrs({ omero }).channels?.map((c) => c.name)).toEqual(['GFP edited', '561 nm']);
     expect(fromSessionAttrs('x')).toEqual({});
+  });
+
+  it('takes an opened image\'s channels as its reader resolved them', () => {
+    const channels = [
+      { index: 0, name: 'GFP', color: '00FF00', window: { min: 0, max: 65535, start: 5, end: 50 }, visible: false },
+      { index: 1, name: '561 nm', color: 'FF00FF', window: { min: 0, max: 65535, start: 90, end: 800 }, visible: false },
+    ];
+    const back = fromImageDescription({ flamingo: { viewer: snapshot.viewer, channels: snapshot.channels, transforms: snapshot.transforms } as never, channels });
+    expect(back.channels?.[0]).toEqual({ index: 0, name: 'GFP', color: '00FF00', contrast: [5, 50], visible: false });
+    expect(back.transforms).toEqual(snapshot.transforms);
+    expect(fromImageDescription({ channels })).toEqual({});
   });
 });

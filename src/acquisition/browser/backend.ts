@@ -3,7 +3,7 @@
  * simulated microscope, the session writer (WebAssembly zstd) into the Origin Private File
  * System, and the display producer — runs in a module worker (backend.worker.ts); this
  * main-thread side forwards commands to it with comlink and hands its live events to the
- * subscribers. Plane events come at most 10 times a second (latest wins; skipped frames
+ * subscribers (a late subscriber is told the current state first). Plane events come at most 10 times a second (latest wins; skipped frames
  * are counted as `framesDisplayDropped`), volume events about once a second and when a
  * stack completes, each with its own transferred pixel buffer; a plane's `acquiredAtMs` is
  * on this page's `performance.now()` clock. Sessions are the folders
@@ -23,6 +23,7 @@ import * as Comlink from 'comlink';
 import type { MicroscopeInfo, StagePosition } from '../connector.ts';
 import type { AcquisitionRequest, LiveBackend, LiveCounters, LiveEvent, LiveSessionInfo, SessionEntry } from '../live-backend.ts';
 import { ZERO_COUNTERS } from '../live-backend.ts';
+import { LiveStateReplay } from '../remote/replay.ts';
 import type { BackendWorkerApi, BackendWorkerInit } from './backend.worker.ts';
 
 export interface BrowserBackendOptions extends BackendWorkerInit {
@@ -40,6 +41,7 @@ export class BrowserBackend implements LiveBackend {
   private readonly api: Comlink.Remote<BackendWorkerApi>;
   private readonly port: MessagePort;
   private readonly listeners = new Set<(event: LiveEvent) => void>();
+  private readonly state = new LiveStateReplay();
   private readonly ready: Promise<void>;
   /** Worker clock minus page clock, ms: added to `acquiredAtMs` so it reads on this page's `performance.now()`. */
   private clockOffsetMs = 0;
@@ -128,8 +130,22 @@ export class BrowserBackend implements LiveBackend {
       .catch((err: unknown) => this.dispatch({ type: 'log', level: 'warn', message: `The plane level could not be set: ${err instanceof Error ? err.message : String(err)}` }));
   }
 
+  /**
+   * Adds a listener; it is told the current state first (connected, position, session, a
+   * running acquisition, counters), in a microtask, before any newer event.
+   */
   subscribe(listener: (event: LiveEvent) => void): () => void {
     this.listeners.add(listener);
+    queueMicrotask(() => {
+      for (const e of this.state.events()) {
+        if (!this.listeners.has(listener)) return;
+        try {
+          listener(e);
+        } catch {
+          // One failing subscriber does not starve the others.
+        }
+      }
+    });
     return () => this.listeners.delete(listener);
   }
 
@@ -163,6 +179,7 @@ export class BrowserBackend implements LiveBackend {
   private dispatch(event: LiveEvent): void {
     if (event.type === 'counters') this.lastCounters = { ...event.counters };
     if (event.type === 'plane') event.acquiredAtMs += this.clockOffsetMs;
+    this.state.note(event);
     for (const l of [...this.listeners]) {
       try {
         l(event);

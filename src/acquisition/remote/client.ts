@@ -4,7 +4,9 @@
  * `ws` package's). Requests carry ids and settle with the bridge's reply; a failure is a
  * `RemoteError` whose message is one sentence. When the socket drops, pending requests fail,
  * a `log` event says so, and the client reconnects with back-off; the bridge then sends the
- * current state again (microscope, session, counters).
+ * current state again (microscope, session, counters). A listener that subscribes late is
+ * told the current state first (connected, position, session, a running acquisition,
+ * counters; see `LiveBackend.subscribe`).
  *
  * Counters: the bridge's counters, with `framesDisplayDropped` for this viewer (planes the
  * bridge skipped for it, plus planes that reached it but were replaced by a newer plane of
@@ -21,6 +23,7 @@ import { TaggedError } from '../../tagged-error.ts';
 import type { MicroscopeInfo, StagePosition } from '../connector.ts';
 import type { AcquisitionRequest, LiveBackend, LiveCounters, LiveEvent, LiveSessionInfo, SessionEntry } from '../live-backend.ts';
 import { ZERO_COUNTERS } from '../live-backend.ts';
+import { LiveStateReplay } from './replay.ts';
 import { decodeDataEvent, parseServerMessage, requestMessage, type BridgeOp, type BridgeOps, type ClientMessage } from './wire.ts';
 
 /**
@@ -92,6 +95,9 @@ export class BridgeClient implements LiveBackend {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<(e: LiveEvent) => void>();
+  private state = new LiveStateReplay();
+  /** After a reconnect: the acquisition that ran before the drop (the bridge announces it again). */
+  private resumed: string | null = null;
   private planeLevel: number | null = null;
   private serverCounters: LiveCounters = { ...ZERO_COUNTERS };
   private displayed = 0;
@@ -182,8 +188,19 @@ export class BridgeClient implements LiveBackend {
     this.sendMessage({ kind: 'planeLevel', level });
   }
 
+  /** Adds a listener; it is told the current state first (in a microtask, before any newer event). */
   subscribe(listener: (event: LiveEvent) => void): () => void {
     this.listeners.add(listener);
+    queueMicrotask(() => {
+      for (const e of this.state.events()) {
+        if (!this.listeners.has(listener)) return;
+        try {
+          listener(e);
+        } catch {
+          // As in emit: a listener's failure stays its own.
+        }
+      }
+    });
     return () => this.listeners.delete(listener);
   }
 
@@ -240,6 +257,7 @@ export class BridgeClient implements LiveBackend {
   }
 
   private emit(e: LiveEvent): void {
+    this.state.note(e);
     for (const l of this.listeners) {
       try {
         l(e);
@@ -289,6 +307,9 @@ export class BridgeClient implements LiveBackend {
         if (m.kind === 'hello') {
           this.controlValue = m.control;
           this.attempt = 0;
+          // The bridge sends its state again after the hello; what was known before is dropped.
+          this.resumed = this.state.runningSession();
+          this.state = new LiveStateReplay();
           if (this.planeLevel !== null) this.sendMessage({ kind: 'planeLevel', level: this.planeLevel });
           if (this.everOpened) this.emit({ type: 'log', level: 'info', message: `Reconnected to the bridge at ${this.baseUrl}.` });
           this.everOpened = true;
@@ -364,9 +385,13 @@ export class BridgeClient implements LiveBackend {
     if (e.type === 'counters') {
       this.serverCounters = { ...ZERO_COUNTERS, ...e.counters };
     } else if (e.type === 'acquisition' && e.phase === 'started') {
-      this.displayed = 0;
-      this.clientDropped = 0;
-      this.undisplayed.clear();
+      // A run announced again after a reconnect keeps this viewer's counts.
+      if (e.session !== this.resumed) {
+        this.displayed = 0;
+        this.clientDropped = 0;
+        this.undisplayed.clear();
+      }
+      this.resumed = null;
     }
     this.emit(e);
   }

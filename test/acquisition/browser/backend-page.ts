@@ -52,7 +52,26 @@ async function runBackendStack(name: string, o: StackOptions = {}): Promise<unkn
   const lastPlane = (c: number): PlaneEvent | undefined => planes.filter((p) => p.channel === c).at(-1);
   const listed = await backend.listSessions();
   const opened = await backend.openSession(session.name);
-  const saved = await backend.saveSession(session.name, { description: 'saved from the browser', viewer: { mode: '3d' } });
+  const saved = await backend.saveSession(session.name, {
+    description: 'saved from the browser',
+    viewer: {
+      mode: '3d',
+      channels: [{ index: 1, name: 'Far red', color: 'FF00FF', contrast: [90, 800], visible: false }],
+      transforms: [{ op: 'shift', params: { offset_um: [0, 2, 4], order: 0 } }],
+    },
+  });
+  const reopened = await backend.openSession(session.name);
+  // A listener added now (a panel mounted late) is told the current state first.
+  const replay = await new Promise<LiveEvent[]>((resolve) => {
+    const got: LiveEvent[] = [];
+    const off = backend.subscribe((e) => {
+      got.push(e);
+      if (e.type === 'counters') {
+        off();
+        resolve(got);
+      }
+    });
+  });
   const counters = backend.counters();
   await backend.close();
   // A new backend (a new worker) finds the session in OPFS.
@@ -77,6 +96,8 @@ async function runBackendStack(name: string, o: StackOptions = {}): Promise<unkn
     listed,
     opened,
     saved,
+    reopened,
+    replay: replay.map((e) => (e.type === 'session' ? { type: e.type, name: e.session.name, status: e.session.status } : e.type === 'connected' ? { type: e.type, microscope: e.microscope } : { type: e.type })),
     relisted,
   };
 }
