@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+const BROWSER_TESTS = 'test/**/*.browser.test.ts';
 
 export default defineConfig({
   resolve: {
@@ -9,7 +11,6 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     environment: 'node',
     testTimeout: 60_000,
     hookTimeout: 60_000,
@@ -18,5 +19,14 @@ export default defineConfig({
     server: {
       deps: { inline: ['@hms-dbmi/viv', /@vivjs\//, /@deck\.gl\//, /@luma\.gl\//, 'wgsl_reflect'] },
     },
+    projects: [
+      // Loopback-TCP and timing-sensitive tests first, without Chromium competing for the cores;
+      // the real-browser tests (Chromium with software WebGL) after them.
+      {
+        extends: true,
+        test: { name: 'node', include: ['test/**/*.test.ts', 'test/**/*.test.tsx'], exclude: [...configDefaults.exclude, BROWSER_TESTS], sequence: { groupOrder: 0 } },
+      },
+      { extends: true, test: { name: 'browser', include: [BROWSER_TESTS], sequence: { groupOrder: 1 } } },
+    ],
   },
 });

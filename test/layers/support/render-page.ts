@@ -54,27 +54,42 @@ async function setup(): Promise<LiveImage> {
   return image;
 }
 
-function capture(deck: Deck, size: number): Promise<number[]> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const check = (): void => {
-      const layers = (deck.props.layers as Layer[]) ?? [];
-      if (performance.now() - started > 30000) reject(new Error('layers did not load in 30 s'));
-      if (layers.every((l) => l.isLoaded)) {
-        // Draw once more now that the data are in, then copy the canvas in the same task.
-        deck.redraw('capture');
+/** One frame drawn after now, copied from the canvas in the task that drew it. */
+function nextFrame(deck: Deck, size: number): Promise<number[]> {
+  return new Promise((resolve) => {
+    deck.setProps({
+      onAfterRender: () => {
+        deck.setProps({ onAfterRender: () => {} });
         const out = document.createElement('canvas');
         out.width = size;
         out.height = size;
         const ctx = out.getContext('2d')!;
         ctx.drawImage(deck.getCanvas()!, 0, 0, size, size);
         resolve(Array.from(ctx.getImageData(0, 0, size, size).data));
-        return;
-      }
-      setTimeout(check, 50);
-    };
-    check();
+      },
+    });
+    deck.redraw('capture');
   });
+}
+
+/**
+ * Waits until every layer has loaded, then returns the first frame that shows anything (Viv's
+ * volume uploads its texture a frame or more after `isLoaded`); after 30 s, whatever is drawn.
+ */
+async function capture(deck: Deck, size: number): Promise<number[]> {
+  const started = performance.now();
+  const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+  while (!((deck.props.layers as Layer[]) ?? []).every((l) => l.isLoaded)) {
+    if (performance.now() - started > 30000) throw new Error('layers did not load in 30 s');
+    await wait(50);
+  }
+  for (;;) {
+    const rgba = await nextFrame(deck, size);
+    let lit = false;
+    for (let i = 0; i < rgba.length && !lit; i += 4) lit = Math.max(rgba[i]!, rgba[i + 1]!, rgba[i + 2]!) > 100;
+    if (lit || performance.now() - started > 30000) return rgba;
+    await wait(100);
+  }
 }
 
 async function draw(kind: 'plane' | 'mip' | 'volume'): Promise<{ size: number; rgba: number[]; errors: string[] }> {
