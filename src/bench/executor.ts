@@ -9,7 +9,7 @@
  * const run2 = await runSuite(poolExecutor(pool), { sizes: [100], environment });
  */
 import { applyPipeline, implementationOf } from '../transforms/apply.ts';
-import type { TransformOp } from '../transforms/types.ts';
+import { outputShape, type TransformOp } from '../transforms/types.ts';
 import type { TransformPool } from '../transforms/pool/types.ts';
 import type { TransformExecutor } from './runner.ts';
 
@@ -34,12 +34,20 @@ export function inlineExecutor(implementation = DEFAULT_IMPLEMENTATION): Transfo
 
 /** A worker pool: test volumes live in shared memory so the workers read them without a copy. */
 export function poolExecutor(pool: TransformPool, implementation = DEFAULT_IMPLEMENTATION): TransformExecutor {
+  let out: Uint16Array | null = null;
   return {
     implementation,
     workers: pool.size,
     implementationFor: pipelineImplementation,
     // Shared where the page may share memory (cross-origin isolated); the pool copies otherwise.
     allocate: (length) => new Uint16Array(typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(length * 2) : new ArrayBuffer(length * 2)),
-    run: (input, ops, signal) => pool.run(input, ops, { signal }),
+    // One output buffer per output size, reused across iterations (the reference allocates
+    // nothing in the timed region either): a fresh 16 MB output costs page faults, not work.
+    run: (input, ops, signal) => {
+      const shape = ops.reduce<[number, number, number]>((s, op) => outputShape(s, op), [...input.shape]);
+      const length = shape[0] * shape[1] * shape[2];
+      if (out === null || out.length !== length) out = new Uint16Array(typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(length * 2) : new ArrayBuffer(length * 2));
+      return pool.run(input, ops, { signal, out });
+    },
   };
 }

@@ -47,37 +47,62 @@ function nearest<T extends VoxelArray>(
   const m00 = m[0]!, m01 = m[1]!, m02 = m[2]!, m10 = m[3]!, m11 = m[4]!, m12 = m[5]!, m20 = m[6]!, m21 = m[7]!, m22 = m[8]!;
   const f0 = off[0], f1 = off[1], f2 = off[2];
   const integer = max !== 0;
-  // Output planes in blocks of TILE, rows outermost inside a block: rows of neighbouring planes
-  // read neighbouring input voxels, so the input lines stay in cache (rotations about y by 90°
-  // walk the input along z for each output row).
-  for (let t0 = zStart; t0 < zEnd; t0 += TILE) {
-    const t1 = Math.min(zEnd, t0 + TILE);
+  const coord = (b: number, o2: number, m2: number, f: number): number => (offsetLast ? b + o2 * m2 + f : b + o2 * m2);
+  const inside = (b0: number, b1: number, b2: number, o2: number): boolean => {
+    const c0 = coord(b0, o2, m02, f0), c1 = coord(b1, o2, m12, f1), c2 = coord(b2, o2, m22, f2);
+    return !(c0 < 0 || c0 > e0 || c1 < 0 || c1 > e1 || c2 < 0 || c2 > e2);
+  };
+  // c1 does not change along a row when m12 is 0 (b1 + o2·0 is b1 exactly): its index is hoisted.
+  const rowConst1 = m12 === 0;
+  const tile = tileFor(m10, m12, zEnd - zStart);
+  for (let t0 = zStart; t0 < zEnd; t0 += tile) {
+    const t1 = Math.min(zEnd, t0 + tile);
     for (let o1 = 0; o1 < ny; o1++) {
       for (let o0 = t0; o0 < t1; o0++) {
-        let at = (o0 * ny + o1) * nx;
+        const row = (o0 * ny + o1) * nx;
         // Everything but the x term, in the profile's order.
         const b0 = offsetLast ? 0 + o0 * m00 + o1 * m01 : f0 + o0 * m00 + o1 * m01;
         const b1 = offsetLast ? 0 + o0 * m10 + o1 * m11 : f1 + o0 * m10 + o1 * m11;
         const b2 = offsetLast ? 0 + o0 * m20 + o1 * m21 : f2 + o0 * m20 + o1 * m21;
-        for (let o2 = 0; o2 < nx; o2++, at++) {
-          let c0 = b0 + o2 * m02;
-          let c1 = b1 + o2 * m12;
-          let c2 = b2 + o2 * m22;
-          if (offsetLast) {
-            c0 += f0;
-            c1 += f1;
-            c2 += f2;
+        // Each coordinate is a monotone function of o2, so the voxels inside form one run [lo, hi).
+        let lo = 0;
+        while (lo < nx && !inside(b0, b1, b2, lo)) lo++;
+        let hi = nx;
+        while (hi > lo && !inside(b0, b1, b2, hi - 1)) hi--;
+        if (lo > 0) out.fill(fill, row, row + lo);
+        if (hi < nx) out.fill(fill, row + hi, row + nx);
+        if (rowConst1) {
+          const c1 = offsetLast ? b1 + f1 : b1;
+          const p1 = Math.floor(c1 + 0.5) * n2;
+          for (let o2 = lo, at = row + lo; o2 < hi; o2++, at++) {
+            const c0 = offsetLast ? b0 + o2 * m02 + f0 : b0 + o2 * m02;
+            const c2 = offsetLast ? b2 + o2 * m22 + f2 : b2 + o2 * m22;
+            const v = src[Math.floor(c0 + 0.5) * s0 + p1 + Math.floor(c2 + 0.5)]!;
+            out[at] = integer ? v : Math.fround(v);
           }
-          if (c0 < 0 || c0 > e0 || c1 < 0 || c1 > e1 || c2 < 0 || c2 > e2) {
-            out[at] = fill;
-            continue;
-          }
+          continue;
+        }
+        for (let o2 = lo, at = row + lo; o2 < hi; o2++, at++) {
+          const c0 = offsetLast ? b0 + o2 * m02 + f0 : b0 + o2 * m02;
+          const c1 = offsetLast ? b1 + o2 * m12 + f1 : b1 + o2 * m12;
+          const c2 = offsetLast ? b2 + o2 * m22 + f2 : b2 + o2 * m22;
           const v = src[Math.floor(c0 + 0.5) * s0 + Math.floor(c1 + 0.5) * n2 + Math.floor(c2 + 0.5)]!;
           out[at] = integer ? v : Math.fround(v);
         }
       }
     }
   }
+}
+
+/**
+ * Output planes per cache tile. Rows outermost inside a tile: rows of neighbouring planes read
+ * neighbouring input voxels, so the input lines stay in cache (rotations about y by 90° walk the
+ * input along z for each output row). When the input y coordinate depends on the output y alone
+ * (rotations about y), an output y reads one input xz slice (n0·n2 voxels, in cache), so the
+ * whole slab is one tile and each slice is read once.
+ */
+function tileFor(m10: number, m12: number, planes: number): number {
+  return m10 === 0 && m12 === 0 ? Math.max(1, planes) : TILE;
 }
 
 function linear<T extends VoxelArray>(
@@ -100,11 +125,10 @@ function linear<T extends VoxelArray>(
     const c0 = coord(b0, o2, m02, f0), c1 = coord(b1, o2, m12, f1), c2 = coord(b2, o2, m22, f2);
     return !(c0 < 0 || c0 > e0 || c1 < 0 || c1 > e1 || c2 < 0 || c2 > e2);
   };
-  // Output planes in blocks of TILE, rows outermost inside a block: rows of neighbouring planes
-  // read neighbouring input voxels, so the input lines stay in cache (rotations about y by 90°
-  // walk the input along z for each output row).
-  for (let t0 = zStart; t0 < zEnd; t0 += TILE) {
-    const t1 = Math.min(zEnd, t0 + TILE);
+  // Output planes in tiles (see tileFor).
+  const tile = tileFor(m10, m12, zEnd - zStart);
+  for (let t0 = zStart; t0 < zEnd; t0 += tile) {
+    const t1 = Math.min(zEnd, t0 + tile);
     for (let o1 = 0; o1 < ny; o1++) {
       for (let o0 = t0; o0 < t1; o0++) {
         const row = (o0 * ny + o1) * nx;

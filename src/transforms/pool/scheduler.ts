@@ -22,7 +22,12 @@ export interface SlabRunner {
 /** Slabs per worker and stage: enough for load balance and prompt cancellation. */
 export const SLABS_PER_WORKER = 4;
 
-/** Memory-bound ops (a copy, a block reduction) get one slab per worker: dispatch costs more than balance gains. */
+/**
+ * Memory-bound ops (a copy, a block reduction) get one slab per worker: dispatch costs more than
+ * balance gains. They still go to the workers rather than run in this thread: a fresh output
+ * buffer costs a page fault per 4 KiB on first write (≈ 7 ms of a 10 ms masked copy at 200³
+ * uint16), and two workers take those faults in parallel (measured 7 ms against 10–13 ms inline).
+ */
 function slabsPerWorker(op: TransformOp): number {
   if (op.op === 'downsample') return 1;
   if (op.op === 'shift' && (op.order === 0 || op.offset.every((s) => Number.isInteger(s)))) return 1;

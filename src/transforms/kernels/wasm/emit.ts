@@ -42,6 +42,7 @@ export const OP = {
   end: 0x0b,
   localGet: 0x20,
   localSet: 0x21,
+  localTee: 0x22,
   i32Const: 0x41,
   i32GeU: 0x4f,
   i32Add: 0x6a,
@@ -54,6 +55,7 @@ export const SIMD = {
   load16Splat: 0x08,
   v128Store: 0x0b,
   v128Const: 0x0c,
+  i8x16Shuffle: 0x0d,
   load32Zero: 0x5c,
   load64Zero: 0x5d,
   store16Lane: 0x59,
@@ -66,9 +68,12 @@ export const SIMD = {
   i16x8NarrowI32x4U: 0x86,
   i16x8ExtendLowI8x16U: 0x89,
   i32x4ExtendLowI16x8U: 0xa9,
+  i32x4Add: 0xae,
   f64x2Add: 0xf0,
   f64x2Mul: 0xf2,
+  i32x4TruncSatF64x2SZero: 0xfc,
   i32x4TruncSatF64x2UZero: 0xfd,
+  f64x2ConvertLowI32x4S: 0xfe,
   f64x2ConvertLowI32x4U: 0xff,
 } as const;
 
@@ -99,6 +104,12 @@ export class Code {
     return this;
   }
 
+  /** i8x16.shuffle of the two v128 operands with 16 lane indices (0–31). */
+  shuffle(lanes: readonly number[]): this {
+    this.bytes.push(0xfd, ...uleb(SIMD.i8x16Shuffle), ...lanes);
+    return this;
+  }
+
   /** v128.const with the same double in both lanes. */
   f64x2(v: number): this {
     const b = new Uint8Array(new Float64Array([v, v]).buffer);
@@ -115,13 +126,19 @@ function name(s: string): number[] {
   return [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
 }
 
-/** A module exporting `f(i32 × params)` with `locals` extra i32 locals, importing memory `e.m`. */
-export function moduleBytes(params: number, locals: number, body: Code): Uint8Array<ArrayBuffer> {
+/**
+ * A module exporting `f(i32 × params)` with `locals` extra i32 locals (numbered after the params)
+ * and then `vlocals` v128 locals, importing memory `e.m`.
+ */
+export function moduleBytes(params: number, locals: number, body: Code, vlocals = 0): Uint8Array<ArrayBuffer> {
   const type = section(1, [1, 0x60, ...uleb(params), ...Array<number>(params).fill(0x7f), 0]);
   const imports = section(2, [1, ...name('e'), ...name('m'), 0x02, 0x00, 0x00]);
   const funcs = section(3, [1, 0]);
   const exports = section(7, [1, ...name('f'), 0x00, 0]);
-  const fn = [...(locals > 0 ? [1, ...uleb(locals), 0x7f] : [0]), ...body.bytes, OP.end];
+  const groups: number[][] = [];
+  if (locals > 0) groups.push([...uleb(locals), 0x7f]);
+  if (vlocals > 0) groups.push([...uleb(vlocals), 0x7b]);
+  const fn = [...uleb(groups.length), ...groups.flat(), ...body.bytes, OP.end];
   const code = section(10, [1, ...uleb(fn.length), ...fn]);
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, ...type, ...imports, ...funcs, ...exports, ...code]);
 }

@@ -65,6 +65,23 @@ function refs(i: number, n: number, r: number, unit: number): { base: number; of
   return { base, offsets: idx.map((k) => (k - base) * unit) };
 }
 
+/**
+ * The y and x passes of one plane, row by row: the y pass writes a padded line, the reflected pads
+ * are filled, the x pass writes the output row. Kept small and separate so V8 optimizes it within
+ * the first plane (the large caller takes tens of ms to optimize, and runs slowly until then).
+ */
+function planeRows(yfn: readonly CombineFn[], ysrc: Int32Array, xf: CombineFn, line: Float64Array, pads: Int32Array, rx: number, nx: number, ny: number, LINE: number, OUTP: number, rowBytes: number): void {
+  const lineAt = LINE + rx * 8;
+  for (let y = 0; y < ny; y++) {
+    yfn[y]!(ysrc[y]!, lineAt, nx);
+    for (let k = 0; k < rx; k++) {
+      line[rx - 1 - k] = line[rx + pads[2 * k]!]!;
+      line[rx + nx + k] = line[rx + pads[2 * k + 1]!]!;
+    }
+    xf(LINE, OUTP + y * rowBytes, nx);
+  }
+}
+
 /** Planes per chunk copied into WebAssembly memory at once. */
 const CHUNK = 32;
 
@@ -103,12 +120,16 @@ export function gaussianFilterSimd<T extends VoxelArray>(
   const padLo = Array.from({ length: rx }, (_, k) => reflectIndex(-(k + 1), nx));
   const padHi = Array.from({ length: rx }, (_, k) => reflectIndex(nx + k, nx));
   // The y kernel and source row of every output row (interior rows share one kernel).
-  const yfn: CombineFn[] = [];
   const ysrc = new Int32Array(ny);
-  for (let y = 0; y < ny; y++) {
+  const yfn = Array.from({ length: ny }, (_, y): CombineFn => {
     const yr = refs(y, ny, ry, nx * 8);
-    yfn.push(kernel('f64', mid, yr.offsets, wy));
     ysrc[y] = A + yr.base * nx * 8;
+    return kernel('f64', mid, yr.offsets, wy);
+  });
+  const pads = new Int32Array(2 * rx);
+  for (let k = 0; k < rx; k++) {
+    pads[2 * k] = padLo[k]!;
+    pads[2 * k + 1] = padHi[k]!;
   }
 
   for (let z0 = zStart; z0 < zEnd; z0 += chunk) {
@@ -123,14 +144,7 @@ export function gaussianFilterSimd<T extends VoxelArray>(
     for (let z = z0; z < z1; z++) {
       const zr = refs(z, nz, rz, plane * tb);
       kernel(kind, mid, zr.offsets, wz)(IN + (zr.base - lo) * plane * tb, A, plane);
-      for (let y = 0; y < ny; y++) {
-        yfn[y]!(ysrc[y]!, LINE + rx * 8, nx);
-        for (let k = 0; k < rx; k++) {
-          line[rx - 1 - k] = line[rx + padLo[k]!]!;
-          line[rx + nx + k] = line[rx + padHi[k]!]!;
-        }
-        xf(LINE, OUTP + y * nx * tb, nx);
-      }
+      planeRows(yfn, ysrc, xf, line, pads, rx, nx, ny, LINE, OUTP, nx * tb);
       out.set(outView as never, z * plane);
     }
   }
