@@ -10,6 +10,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { AcquisitionSummary, MicroscopeInfo, StagePosition } from '../acquisition/connector.ts';
 import type { LiveBackend, LiveCounters, LiveEvent, LiveSessionInfo } from '../acquisition/live-backend.ts';
+import { ZERO_COUNTERS } from '../acquisition/live-backend.ts';
 
 export interface LiveMessage {
   level: 'info' | 'warn' | 'error';
@@ -30,15 +31,7 @@ export interface LiveState {
 export const MESSAGE_LIMIT = 20;
 
 export function zeroCounters(): LiveCounters {
-  return {
-    framesExpected: 0,
-    framesAcquired: 0,
-    framesDisplayed: 0,
-    framesDisplayDropped: 0,
-    framesWritten: 0,
-    framesWriterDropped: 0,
-    writerQueueDepth: 0,
-  };
+  return { ...ZERO_COUNTERS };
 }
 
 export function initialLiveState(counters: LiveCounters = zeroCounters()): LiveState {

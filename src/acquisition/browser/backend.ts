@@ -135,18 +135,7 @@ export class BrowserBackend implements LiveBackend {
    * running acquisition, counters), in a microtask, before any newer event.
    */
   subscribe(listener: (event: LiveEvent) => void): () => void {
-    this.listeners.add(listener);
-    queueMicrotask(() => {
-      for (const e of this.state.events()) {
-        if (!this.listeners.has(listener)) return;
-        try {
-          listener(e);
-        } catch {
-          // One failing subscriber does not starve the others.
-        }
-      }
-    });
-    return () => this.listeners.delete(listener);
+    return this.state.subscribe(this.listeners, listener);
   }
 
   /** The counters of the last `counters` event. */

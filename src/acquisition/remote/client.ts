@@ -190,18 +190,7 @@ export class BridgeClient implements LiveBackend {
 
   /** Adds a listener; it is told the current state first (in a microtask, before any newer event). */
   subscribe(listener: (event: LiveEvent) => void): () => void {
-    this.listeners.add(listener);
-    queueMicrotask(() => {
-      for (const e of this.state.events()) {
-        if (!this.listeners.has(listener)) return;
-        try {
-          listener(e);
-        } catch {
-          // As in emit: a listener's failure stays its own.
-        }
-      }
-    });
-    return () => this.listeners.delete(listener);
+    return this.state.subscribe(this.listeners, listener);
   }
 
   counters(): LiveCounters {

@@ -14,12 +14,34 @@ import type { LiveEvent } from '../live-backend.ts';
 
 type Of<T extends LiveEvent['type']> = Extract<LiveEvent, { type: T }>;
 
+export type LiveListener = (event: LiveEvent) => void;
+
 export class LiveStateReplay {
   private connected: Of<'connected'> | null = null;
   private position: Of<'position'> | null = null;
   private session: Of<'session'> | null = null;
   private running: Of<'acquisition'> | null = null;
   private counters: Of<'counters'> | null = null;
+
+  /**
+   * Adds `listener` to `listeners` and tells it the current state first, in a microtask (so the
+   * caller holds the unsubscribe function) and before any newer event; returns the unsubscribe.
+   * A listener that throws keeps its failure to itself.
+   */
+  subscribe(listeners: Set<LiveListener>, listener: LiveListener): () => void {
+    listeners.add(listener);
+    queueMicrotask(() => {
+      for (const e of this.events()) {
+        if (!listeners.has(listener)) return;
+        try {
+          listener(e);
+        } catch {
+          // One failing subscriber does not starve the others.
+        }
+      }
+    });
+    return () => listeners.delete(listener);
+  }
 
   /** Takes an event the backend emitted (data events are ignored). */
   note(e: LiveEvent): void {
