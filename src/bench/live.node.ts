@@ -74,7 +74,7 @@ export async function runLiveBenchmark(options: LiveBenchOptions = {}): Promise<
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(bridge.readyUrl);
     const connected = page.getByText(/^Connected to /);
-    const connect = page.getByRole('button', { name: 'Connect' });
+    const connect = page.getByRole('button', { name: 'Connect', exact: true });
     await connected.or(connect).first().waitFor({ timeout: 120_000 });
     if (await connect.isVisible()) await connect.click();
     await connected.waitFor({ timeout: 120_000 });
