@@ -191,7 +191,8 @@ describe('viewer app (browser-only)', () => {
     await page.getByLabel('Plane', { exact: true }).fill(String(k));
     expect(await page.getByLabel('Plane shown').innerText()).toBe(`${k + 1} of 50`);
     const region = page.getByRole('region', { name: '2D view' });
-    const contrastOf = async (): Promise<number> => {
+    /** Mean brightness at the bright places minus at the dark ones, in the 2D view's screenshot. */
+    const contrastOf = async (places: { bright: Array<[number, number]>; dark: Array<[number, number]> }): Promise<number> => {
       const cam = JSON.parse((await region.getAttribute('data-camera')) ?? 'null') as { target: number[]; zoom: number } | null;
       if (cam === null) return 0;
       const img = decodePng(await region.screenshot());
@@ -202,10 +203,19 @@ describe('viewer app (browser-only)', () => {
         const vals = pts.map(at).filter(inside).map(([x, y]) => brightness(img, x, y));
         return vals.reduce((a, b) => a + b, 0) / Math.max(1, vals.length);
       };
-      return mean(bright) - mean(dark);
+      return mean(places.bright) - mean(places.dark);
     };
-    // The phantom's brightest places are drawn much brighter than its darkest ones.
-    await expect.poll(contrastOf, { timeout: 30_000, interval: 1000 }).toBeGreaterThan(60);
+    // The phantom's brightest places are drawn much brighter than its darkest ones, and far more
+    // so than the same places mirrored (x and y swapped): the structures are where the phantom
+    // has them, whatever display range the auto-contrast picked.
+    const mirrored = { bright: bright.map(([c, r]): [number, number] => [r, c]), dark: dark.map(([c, r]): [number, number] => [r, c]) };
+    await expect
+      .poll(async () => {
+        const real = await contrastOf({ bright, dark });
+        const control = await contrastOf(mirrored);
+        return real > 30 && real > 2 * Math.max(control, 1) ? 'placed' : `bright − dark ${real.toFixed(1)}, mirrored ${control.toFixed(1)}`;
+      }, { timeout: 30_000, interval: 1000 })
+      .toBe('placed');
 
     await page.getByRole('tab', { name: '3D' }).click();
     const region3d = page.getByRole('region', { name: '3D view' });
