@@ -26,7 +26,6 @@ import { reducePlane } from '../acquisition/volume/reduce.ts';
 import type { ReductionKind } from '../acquisition/volume/reduce.ts';
 import { TaggedError } from '../tagged-error.ts';
 import type { ImageDescription, LevelDescription, OpenOptions, PixelArray } from '../session/read/description.ts';
-import { CHUNK_EDGE } from '../session/metadata/layout.ts';
 import { openImage } from '../session/read/open.ts';
 import type { ReadableSessionStore } from '../session/store/types.ts';
 import { VIV_SIGNAL_ABORTED, vivDtype } from './types.ts';
@@ -150,8 +149,6 @@ export class LiveImage {
   private reopenAgain = false;
   private storeGeneration = 0;
   private readonly displayMemo = new Map<string, { stamp: number; data: Uint16Array }>();
-  /** `c/zChunk` of the z-slabs announced flushed (their chunks exist in the store). */
-  private readonly flushedSlabs = new Set<string>();
   private readonly newestMemo = new Map<string, { event: PlaneEvent; data: Uint16Array }>();
   private readonly mipMemo = new Map<number, { key: string; data: PixelArray }>();
   private readonly storeVolumes = new Map<number, { generation: number; data: Promise<PixelArray> }>();
@@ -218,7 +215,6 @@ export class LiveImage {
         return this.cache?.apply(event) ?? false;
       case 'flushed':
         if (event.session !== this.infoValue.name || !this.store) return false;
-        for (let zc = Math.floor(event.zStart / CHUNK_EDGE); zc * CHUNK_EDGE < event.zEnd; zc++) this.flushedSlabs.add(`${event.channel}/${zc}`);
         void this.refresh();
         return true;
       case 'session':
@@ -327,9 +323,7 @@ export class LiveImage {
     if (display) return { data: crop(display, X, y, x, height, width), width, height };
     let data: VivTypedArray;
     try {
-      // The plane being acquired lies in a z-slab the writer has not flushed yet: the store has
-      // nothing there, so asking it (a request per chunk) only costs time; the newest plane fills it.
-      data = this.isUnflushedNewest(c, z) ? emptyOf(this.dtype, height * width) : await this.readStore(level, c, z, rect, signal);
+      data = await this.readStore(level, c, z, rect, signal);
     } catch (err) {
       aborted(signal);
       throw err;
@@ -337,13 +331,6 @@ export class LiveImage {
     aborted(signal);
     if (data instanceof Uint16Array) this.overlayNewest(level, c, z, rect, data);
     return { data, width, height };
-  }
-
-  /** Whether (c, z) is the newest plane of a session still acquiring, in a slab not announced flushed. */
-  private isUnflushedNewest(c: number, z: number): boolean {
-    if (this.infoValue.status !== 'acquiring') return false;
-    const newest = this.cache?.newestPlane(c);
-    return newest !== null && newest !== undefined && newest.z === z && !this.flushedSlabs.has(`${c}/${Math.floor(z / CHUNK_EDGE)}`);
   }
 
   /** The MIP of channel `c` over z at the display level (whole plane; shared, do not change it). */

@@ -195,28 +195,6 @@ describe('LiveImage with live data', () => {
     expect(changes.slice(1).map((c) => c.replace(/:\d+:/, ':'))).toEqual(['volume:false', 'volume:true', 'finished:true', 'flushed:false']);
   });
 
-  it('does not ask the store for the plane being acquired until its slab is announced flushed', async () => {
-    const { store, levelShapes, producer, all } = await live();
-    let gets = 0;
-    const counting: ReadableSessionStore = { description: store.description, list: (p) => store.list(p), get: (k, o) => (gets++, store.get(k, o)) };
-    const image = await LiveImage.open(infoOf(levelShapes, 2), counting, { tileSize: 32 });
-    image.apply(producer.planeEvent(0, 1)!);
-    const before = gets;
-    const newest = await viaTiles(image.loaders()[0]!, 0, 2);
-    expect(gets).toBe(before); // the newest plane (z 2) comes from the live data alone
-    expect(newest[0]).toBe(producer.planeEvent(0, 1)!.pixels[0]);
-    await viaTiles(image.loaders()[0]!, 0, 1); // an older plane: from the store
-    expect(gets).toBeGreaterThan(before);
-    const afterOlder = gets;
-    image.apply({ type: 'flushed', session: 'display test', channel: 0, zStart: 0, zEnd: 64, version: 3 });
-    await image.settled();
-    const reopened = gets;
-    await viaTiles(image.loaders()[0]!, 0, 2); // its slab is on disk now: the store is asked
-    expect(reopened).toBeGreaterThan(afterOlder);
-    expect(gets).toBeGreaterThan(reopened);
-    expect(all).toHaveLength(3);
-  });
-
   it('ignores events of other sessions and keeps the announced session info', async () => {
     const { image } = await live();
     const info = { ...image.info, version: 7, status: 'complete' as const };
