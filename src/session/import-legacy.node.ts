@@ -17,7 +17,8 @@ import type { FrameMeta } from '../acquisition/connector.ts';
 import { TaggedError } from '../tagged-error.ts';
 import pkg from '../../package.json' with { type: 'json' };
 import { ZGROUP_JSON, jsonBytes, sessionLayout, validateSessionMetadata, zarrayJson, zattrsJson } from './metadata/index.ts';
-import type { ChannelInit, FlamingoAttrs, IlluminationSide, PlanSummary, SessionLayoutInit, StageReference, Zyx } from './metadata/index.ts';
+import type { ChannelInit, FlamingoAttrs, IlluminationSide, SessionLayoutInit, StageReference, Zyx } from './metadata/index.ts';
+import { importPlanSummary } from './metadata/build.ts';
 import type { ImageDescription, LegacyInfo } from './read/description.ts';
 import { openPath } from './read/open-file.node.ts';
 import { FsStore } from './store/fs-store.ts';
@@ -180,18 +181,7 @@ export async function importLegacySession(o: ImportLegacyOptions): Promise<Impor
   }));
   const created = legacyTimestampToIso(sm.timestamp);
   if (created === null) warnings.push(`The legacy timestamp ${JSON.stringify(sm.timestamp)} is not "YYYY-mm-dd HH:MM:SS"; the session's creation time is the import time.`);
-  const plan: PlanSummary = {
-    kind: 'import',
-    tiles: null,
-    tile_overlap_percent: null,
-    z_start_mm: null,
-    z_end_mm: null,
-    z_step_um: null,
-    planes_per_stack: null,
-    channels: channels.map((_, i) => i),
-    timepoints: null,
-    interval_s: null,
-  };
+  const plan = importPlanSummary(channels.length);
 
   const out = await uniqueSessionPath(path.dirname(path.resolve(o.out)), path.basename(o.out).replace(/\.ome\.zarr$/i, ''));
   const layout: SessionLayoutInit = {

@@ -70,6 +70,15 @@ export interface EngineOptions {
   now?: () => number;
 }
 
+/** The camera and sample settings a simulator server passes to its engine (TCP and in-memory alike). */
+export type EngineSettings = Pick<EngineOptions, 'seed' | 'frameWidth' | 'frameHeight' | 'profile' | 'quirks' | 'maxFps' | 'timeScale' | 'settingsText'>;
+
+/** The engine options for a server's settings at `host:port`. */
+export function engineOptions(o: EngineSettings, host: string, port: number): EngineOptions {
+  const { seed, frameWidth, frameHeight, profile, quirks, maxFps, timeScale, settingsText } = o;
+  return { seed, frameWidth, frameHeight, profile, quirks, maxFps, timeScale, settingsText, host, port };
+}
+
 export interface EngineStats {
   recordsReceived: number;
   framesProduced: number;

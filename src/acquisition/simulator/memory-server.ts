@@ -15,7 +15,7 @@
  */
 import { MemoryNetwork, type MemorySocket } from '../flamingo/memory-transport.ts';
 import { CommandStreamParser } from '../protocol/command-stream.ts';
-import { SimulatorEngine, type EngineOutput, type LiveFrame } from './engine.ts';
+import { SimulatorEngine, engineOptions, type EngineOutput, type LiveFrame } from './engine.ts';
 import type { Phantom } from './phantom.ts';
 import type { QuirkSwitches } from './quirks.ts';
 
@@ -123,18 +123,7 @@ export function startMemorySimulator(options: MemorySimulatorOptions = {}): Memo
     log,
   };
   const engine = new SimulatorEngine(
-    {
-      seed: options.seed,
-      frameWidth: options.frameWidth,
-      frameHeight: options.frameHeight,
-      profile: options.profile,
-      quirks: options.quirks,
-      maxFps: options.maxFps,
-      timeScale: options.timeScale,
-      settingsText: options.settingsText,
-      host,
-      port,
-    },
+    engineOptions(options, host, port),
     output,
   );
 

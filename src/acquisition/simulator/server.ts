@@ -14,7 +14,7 @@
 
 import { createServer, type Server, type Socket } from 'node:net';
 import { CommandStreamParser } from '../protocol/command-stream.ts';
-import { SimulatorEngine, type EngineOutput, type LiveFrame } from './engine.ts';
+import { SimulatorEngine, engineOptions, type EngineOutput, type LiveFrame } from './engine.ts';
 import type { FrameSourceStats } from './frame-source.ts';
 import { LiveViewer } from './live-viewer.ts';
 import type { Phantom } from './phantom.ts';
@@ -251,18 +251,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     log,
   };
   const eng = new SimulatorEngine(
-    {
-      seed: options.seed,
-      frameWidth: options.frameWidth,
-      frameHeight: options.frameHeight,
-      profile: options.profile,
-      quirks: options.quirks,
-      maxFps: options.maxFps,
-      timeScale: options.timeScale,
-      settingsText: options.settingsText,
-      host,
-      port,
-    },
+    engineOptions(options, host, port),
     output,
   );
   engine = eng;

@@ -166,6 +166,22 @@ export function zattrsBytes(layout: SessionLayout, flamingo: FlamingoAttrs, opti
   return jsonBytes(zattrsJson(layout, flamingo, options), '.zattrs');
 }
 
+/** The plan summary of a session made from existing data (an import, a transform): no stage plan, channels 0…n−1. */
+export function importPlanSummary(channels: number): PlanSummary {
+  return {
+    kind: 'import',
+    tiles: null,
+    tile_overlap_percent: null,
+    z_start_mm: null,
+    z_end_mm: null,
+    z_step_um: null,
+    planes_per_stack: null,
+    channels: Array.from({ length: channels }, (_, i) => i),
+    timepoints: null,
+    interval_s: null,
+  };
+}
+
 export interface InitialFlamingoInfo {
   /** The app's semver, for `written_by.app_version`. */
   app_version: string;

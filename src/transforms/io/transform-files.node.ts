@@ -14,11 +14,12 @@ import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pkg from '../../../package.json' with { type: 'json' };
 import type { FrameMeta } from '../../acquisition/connector.ts';
+import { importPlanSummary } from '../../session/metadata/build.ts';
 import { sessionLayout, type ChannelInit, type SessionLayoutInit } from '../../session/metadata/layout.ts';
 import type { SessionDtype } from '../../session/metadata/types.ts';
 import { encodeNpy } from '../../session/npy-write.ts';
 import type { DataType, ImageDescription, LevelDescription } from '../../session/read/description.ts';
-import { parseNpyHeader } from '../../session/read/npy.ts';
+import { parseNpyHeader, readNpy } from '../../session/read/npy.ts';
 import { openPath } from '../../session/read/open-file.node.ts';
 import { createNodeSessionWriter, uniqueSessionPath } from '../../session/writer/index.node.ts';
 import type { FramePlacement, WriterFrame } from '../../session/writer/writer.ts';
@@ -98,19 +99,35 @@ export async function transformFile(o: TransformFileOptions): Promise<TransformF
   if (!isNpy && /\.npy$/i.test(o.output)) {
     throw new TransformError('bad-parameter', `The output of an image folder is a session folder (….ome.zarr); got ${o.output}.`);
   }
-  const image = await openPath(o.input, o.signal ? { signal: o.signal } : {});
+  const openOptions = o.signal ? { signal: o.signal } : {};
+  // An .npy file is read once: its header keeps the file's own number of dimensions.
+  const npyBytes = isNpy ? await readFile(o.input) : null;
+  const image = npyBytes ? await readNpy(npyBytes, o.input, openOptions) : await openPath(o.input, openOptions);
   const level = image.levels[0];
   if (!level) throw new TransformError('bad-volume', `${o.input} has no image levels.`);
   checkDtype(level, o.input);
   const { lead, zyx } = zyxOf(level, o.input);
-  const outZyx = pipelineShape(zyx, o.ops);
+  const outZyx = pipelineShape(zyx, o.ops); // bad parameters fail before any worker starts
   const pool = createNodeTransformPool(o.workers ?? 2);
+  const job: Job = { o, level, lead, zyx, outZyx, pool, t0 };
   try {
-    if (isNpy) return await runNpy(o, level, lead, zyx, outZyx, pool, t0);
-    return await runSession(o, image, level, lead, zyx, outZyx, pool, t0);
+    if (npyBytes) return await runNpy(job, parseNpyHeader(npyBytes, o.input).shape.length);
+    return await runSession(job, image);
   } finally {
     await pool.close();
   }
+}
+
+/** One transform run: the request, the level it reads, its z y x shape before and after, the pool. */
+interface Job {
+  o: TransformFileOptions;
+  level: LevelDescription;
+  /** Shape of the axes before z (c, or t and c). */
+  lead: number[];
+  zyx: Shape3;
+  outZyx: [number, number, number];
+  pool: TransformPool;
+  t0: number;
 }
 
 function* leadIndices(lead: readonly number[]): Generator<number[]> {
@@ -133,17 +150,8 @@ async function runVolume(o: TransformFileOptions, pool: TransformPool, input: Vo
   });
 }
 
-async function runNpy(
-  o: TransformFileOptions,
-  level: LevelDescription,
-  lead: number[],
-  zyx: Shape3,
-  outZyx: [number, number, number],
-  pool: TransformPool,
-  t0: number,
-): Promise<TransformFileResult> {
-  // Keep the file's number of dimensions (the reader pads 2-D and 3-D arrays to c, z, y, x).
-  const original = parseNpyHeader(await readFile(o.input), o.input).shape;
+async function runNpy(job: Job, rank: number): Promise<TransformFileResult> {
+  const { o, level, lead, zyx, outZyx, pool, t0 } = job;
   const volumes = lead.reduce((a, b) => a * b, 1);
   const per = outZyx[0] * outZyx[1] * outZyx[2];
   let out: VoxelArray | null = null;
@@ -154,26 +162,19 @@ async function runNpy(
     out.set(result.data, k * per);
     k++;
   }
-  const outShape = [...lead, ...outZyx].slice(-original.length);
-  if (original.length === 2 && outZyx[0] !== 1) throw new TransformError('bad-parameter', `${o.input} is 2-D but the operations give ${outZyx[0]} planes.`);
+  // The file's number of dimensions (the reader pads 2-D and 3-D arrays to c, z, y, x).
+  const outShape = [...lead, ...outZyx].slice(-rank);
+  if (rank === 2 && outZyx[0] !== 1) throw new TransformError('bad-parameter', `${o.input} is 2-D but the operations give ${outZyx[0]} planes.`);
   await writeAtomically(path.resolve(o.output), encodeNpy(out!, outShape));
-  return { kind: 'npy', input: o.input, output: o.output, dtype: level.dtype, inputShape: original, outputShape: outShape, seconds: (performance.now() - t0) / 1000 };
+  return { kind: 'npy', input: o.input, output: o.output, dtype: level.dtype, inputShape: [...level.shape].slice(-rank), outputShape: outShape, seconds: (performance.now() - t0) / 1000 };
 }
 
 function describeOps(ops: readonly TransformOp[]): string {
   return ops.map((op) => JSON.stringify(op)).join(' → ');
 }
 
-async function runSession(
-  o: TransformFileOptions,
-  image: ImageDescription,
-  level: LevelDescription,
-  lead: number[],
-  zyx: Shape3,
-  outZyx: [number, number, number],
-  pool: TransformPool,
-  t0: number,
-): Promise<TransformFileResult> {
+async function runSession(job: Job, image: ImageDescription): Promise<TransformFileResult> {
+  const { o, level, lead, zyx, outZyx, pool, t0 } = job;
   if (lead.length > 1 && lead.slice(0, -1).some((n) => n !== 1)) {
     throw new TransformError('bad-volume', `${o.input} has more than one time point (shape ${level.shape.join('×')}); transform one time point at a time.`);
   }
@@ -204,18 +205,7 @@ async function runSession(
       app_version: pkg.version,
       description: `Derived from ${image.location} by ${describeOps(o.ops)}.`,
       microscope: { name: 'flamingo-viv transform', connection: 'none', address: null, orientation: null },
-      plan: {
-        kind: 'import',
-        tiles: null,
-        tile_overlap_percent: null,
-        z_start_mm: null,
-        z_end_mm: null,
-        z_step_um: null,
-        planes_per_stack: null,
-        channels: layout.channels.map((_, i) => i),
-        timepoints: null,
-        interval_s: null,
-      },
+      plan: importPlanSummary(layout.channels.length),
       frames_expected: null,
       stage_reference: null,
     },
