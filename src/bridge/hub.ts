@@ -1,12 +1,15 @@
 /**
  * The bridge's WebSocket fan-out: one `LiveHub` serves every connected viewer.
  *
- * - Latest wins per viewer: `notePlane` only marks a channel; once per event-loop turn (and
- *   never more than one request at a time) the display source encodes the newest plane of
- *   each marked channel once per pyramid level wanted, and it goes to every viewer whose
- *   socket has room (`bufferedAmount` below `maxBufferedBytes`). Frames a viewer
- *   did not get are counted in its `framesDisplayDropped`. Nothing here is ever awaited by
- *   the acquisition: sends are fire-and-forget.
+ * - Latest wins per viewer: `notePlane` only marks a channel as owed to every viewer; once per
+ *   event-loop turn (and never more than one request at a time) the display source encodes the
+ *   newest plane of each owed channel once per pyramid level wanted, and it goes to every viewer
+ *   that can take it: its socket has room (`bufferedAmount` below `maxBufferedBytes`) and, for
+ *   a viewer that asked for windowed flow, fewer than its window of binary messages are
+ *   unacknowledged. A viewer that cannot take it stays owed the channel and gets the newest
+ *   plane when it can (its next `ack`, or the next frame); the frames it never got are counted
+ *   in its `framesDisplayDropped`. Nothing here is ever awaited by the acquisition: sends are
+ *   fire-and-forget.
  * - Volumes coalesce: changed display-volume z-ranges are merged per viewer and channel and
  *   sent (fresh from the display source) when its socket has room, so a slow viewer gets fewer,
  *   larger volume events but never loses one.
@@ -54,6 +57,11 @@ interface Client {
   /** Plane level asked for, or null for the session's default. */
   planeLevel: number | null;
   displayDropped: number;
+  /** Channels whose newest plane this viewer has not been sent yet. */
+  owed: Set<number>;
+  /** Windowed flow: most unacknowledged binary messages (null: the socket backlog alone limits). */
+  window: number | null;
+  unacked: number;
   /** Pending display-volume ranges per channel, `[zStart, zEnd)`. */
   pendingVolume: Map<number, [number, number]>;
   lastCounters: string;
@@ -67,8 +75,6 @@ export class LiveHub {
   private source: DisplaySource | null = null;
   /** Plane source outside a session (live view): channel → newest plane. */
   private loosePlanes = new Map<number, PlaneEvent>();
-  /** Frames noted per channel since the last plane flush. */
-  private framesSinceFlush = new Map<number, number>();
   private flushScheduled = false;
   private planesQueued = false;
   private planesChain: Promise<void> = Promise.resolve();
@@ -93,7 +99,7 @@ export class LiveHub {
 
   /** Takes a new viewer connection. */
   add(ws: WebSocket, ctx: RequestContext): void {
-    const client: Client = { ws, ctx, planeLevel: null, displayDropped: 0, pendingVolume: new Map(), lastCounters: '' };
+    const client: Client = { ws, ctx, planeLevel: null, displayDropped: 0, owed: new Set(), window: null, unacked: 0, pendingVolume: new Map(), lastCounters: '' };
     this.clients.add(client);
     ws.binaryType = 'nodebuffer';
     ws.on('message', (data, isBinary) => {
@@ -114,8 +120,8 @@ export class LiveHub {
   setSource(source: DisplaySource | null): void {
     this.source = source;
     this.loosePlanes.clear();
-    this.framesSinceFlush.clear();
     for (const c of this.clients) {
+      c.owed.clear();
       c.pendingVolume.clear();
       c.displayDropped = 0;
     }
@@ -123,7 +129,11 @@ export class LiveHub {
 
   /** A frame of `channel` went into the source: its newest plane goes out soon. */
   notePlane(channel: number): void {
-    this.framesSinceFlush.set(channel, (this.framesSinceFlush.get(channel) ?? 0) + 1);
+    for (const c of this.clients) {
+      // The plane it was owed is replaced by this newer one: that frame will not be shown.
+      if (c.owed.has(channel)) c.displayDropped++;
+      else c.owed.add(channel);
+    }
     this.scheduleFlush();
   }
 
@@ -184,6 +194,16 @@ export class LiveHub {
       c.planeLevel = msg.level;
       return;
     }
+    if (msg.kind === 'window') {
+      c.window = msg.messages;
+      c.unacked = 0;
+      return;
+    }
+    if (msg.kind === 'ack') {
+      if (c.unacked > 0) c.unacked--;
+      if (c.owed.size > 0) this.scheduleFlush();
+      return;
+    }
     const { id, op, args } = msg;
     if (CONTROL_OPS.has(op) && !c.ctx.control) {
       const err = new BridgeError('forbidden', `This connection is read-only: '${op}' needs the bridge's token (open the URL the bridge printed).`);
@@ -205,8 +225,14 @@ export class LiveHub {
     });
   }
 
+  /** Whether a binary message may go to `c` now: socket backlog, then its window. */
   private roomFor(c: Client): boolean {
-    return c.ws.readyState === OPEN && c.ws.bufferedAmount < this.o.maxBufferedBytes;
+    return c.ws.readyState === OPEN && c.ws.bufferedAmount < this.o.maxBufferedBytes && (c.window === null || c.unacked < c.window);
+  }
+
+  private sendBinary(c: Client, bytes: Uint8Array): void {
+    c.ws.send(bytes, { binary: true });
+    if (c.window !== null) c.unacked++;
   }
 
   /** Runs a plane flush after the one in progress (at most one waits). */
@@ -239,35 +265,33 @@ export class LiveHub {
   }
 
   private async flushPlanes(): Promise<void> {
-    const frames = this.framesSinceFlush;
-    if (frames.size === 0) return;
-    this.framesSinceFlush = new Map();
+    const ready = [...this.clients].filter((c) => c.owed.size > 0 && this.roomFor(c));
+    if (ready.length === 0) return;
+    // What each viewer is owed as of the request; a frame noted while the source encodes is
+    // not in these planes and is owed again.
+    const taken = new Map(ready.map((c) => [c, [...c.owed]]));
+    for (const c of ready) c.owed.clear();
     const source = this.source;
+    const levelOf = (c: Client): number => (source ? this.levelFor(c, source) : 0);
+    const wanted = new Map<string, { channel: number; level: number }>();
+    for (const [c, channels] of taken) for (const channel of channels) wanted.set(`${channel}:${levelOf(c)}`, { channel, level: levelOf(c) });
     const bytesOf = new Map<string, Uint8Array | null>();
     if (source) {
-      const requests: Array<{ channel: number; level: number }> = [];
-      for (const channel of frames.keys()) {
-        for (const level of new Set([...this.clients].map((c) => this.levelFor(c, source)))) requests.push({ channel, level });
-      }
-      if (requests.length === 0) return;
-      for (const p of await source.planes(requests)) bytesOf.set(`${p.channel}:${p.level}`, p.bytes);
+      for (const p of await source.planes([...wanted.values()])) bytesOf.set(`${p.channel}:${p.level}`, p.bytes);
       if (this.source !== source) return;
     } else {
-      for (const channel of frames.keys()) {
+      for (const [key, { channel }] of wanted) {
         const plane = this.loosePlanes.get(channel);
-        bytesOf.set(`${channel}:0`, plane ? encodeDataEvent(plane) : null);
+        bytesOf.set(key, plane ? encodeDataEvent(plane) : null);
       }
     }
-    for (const [channel, n] of frames) {
-      for (const c of this.clients) {
-        if (c.ws.readyState !== OPEN) continue;
-        const bytes = bytesOf.get(`${channel}:${source ? this.levelFor(c, source) : 0}`);
-        if (!bytes || !this.roomFor(c)) {
-          c.displayDropped += n;
-          continue;
-        }
-        c.displayDropped += n - 1;
-        c.ws.send(bytes, { binary: true });
+    for (const [c, channels] of taken) {
+      for (const channel of channels) {
+        const bytes = bytesOf.get(`${channel}:${levelOf(c)}`);
+        const newer = c.owed.has(channel); // a frame noted meanwhile is owed on its own
+        if (bytes && this.roomFor(c)) this.sendBinary(c, bytes);
+        else if (bytes && !newer) c.owed.add(channel);
+        else c.displayDropped++;
       }
     }
   }
@@ -303,12 +327,14 @@ export class LiveHub {
           cache.set(key, bytes);
         }
         if (this.source !== s) return;
-        if (c.ws.readyState === OPEN) c.ws.send(bytes, { binary: true });
+        if (c.ws.readyState === OPEN) this.sendBinary(c, bytes);
       }
     }
   }
 
   private tick(): void {
+    // A viewer whose socket drained (or that acknowledged) gets what it is owed.
+    if ([...this.clients].some((c) => c.owed.size > 0 && this.roomFor(c))) this.scheduleFlush();
     for (const [channel, f] of this.flushed) this.broadcast({ type: 'flushed', session: f.session, channel, zStart: f.zStart, zEnd: f.zEnd, version: this.source?.version ?? 0 });
     this.flushed.clear();
     if (this.clients.size === 0) return;

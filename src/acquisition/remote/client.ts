@@ -24,7 +24,7 @@ import type { MicroscopeInfo, StagePosition } from '../connector.ts';
 import type { AcquisitionRequest, LiveBackend, LiveCounters, LiveEvent, LiveSessionInfo, SessionEntry } from '../live-backend.ts';
 import { ZERO_COUNTERS } from '../live-backend.ts';
 import { LiveStateReplay } from './replay.ts';
-import { decodeDataEvent, parseServerMessage, requestMessage, type BridgeOp, type BridgeOps, type ClientMessage } from './wire.ts';
+import { MAX_WINDOW, decodeDataEvent, parseServerMessage, requestMessage, type BridgeOp, type BridgeOps, type ClientMessage } from './wire.ts';
 
 /**
  * The part of the WebSocket API the client uses; the browser's `WebSocket` and the `ws`
@@ -53,6 +53,12 @@ export interface BridgeClientOptions {
   reconnect?: boolean;
   /** Waits between reconnect attempts; the last repeats (default 250, 500, 1000, 2000, 5000 ms). */
   reconnectDelaysMs?: readonly number[];
+  /**
+   * Plane and volume messages that may be on the way to this viewer before it acknowledges
+   * them (default 2): each is acknowledged once its listeners have taken it, so a viewer whose
+   * thread is busy gets fewer, newer planes instead of a queue of old ones.
+   */
+  window?: number;
 }
 
 /** A request the bridge answered with an error (`code` as the bridge tagged it), or could not answer. */
@@ -69,7 +75,7 @@ interface Pending {
 
 const OPEN = 1;
 
-/** The `performance` mark `markDisplayed` leaves for each displayed plane (detail: frameNumber, channel, acquiredAtMs). */
+/** The `performance` mark `markDisplayed` leaves for each displayed plane (detail: frameNumber, channel, acquiredAtMs at the bridge, receivedAtMs here). */
 export const DISPLAYED_MARK = 'flamingo-viv:displayed';
 const MARKS_KEPT = 5000;
 
@@ -102,9 +108,8 @@ export class BridgeClient implements LiveBackend {
   private serverCounters: LiveCounters = { ...ZERO_COUNTERS };
   private displayed = 0;
   private clientDropped = 0;
-  /** Newest plane per channel not yet marked displayed. */
-  /** Per channel: the newest plane received and not yet displayed (frame number, bridge arrival ms). */
-  private readonly undisplayed = new Map<number, { frameNumber: number; acquiredAtMs: number }>();
+  /** Per channel: the newest plane received and not yet displayed (frame number, bridge arrival ms, arrival here ms). */
+  private readonly undisplayed = new Map<number, { frameNumber: number; acquiredAtMs: number; receivedAtMs: number }>();
   private closed = false;
   private everOpened = false;
   private attempt = 0;
@@ -121,7 +126,9 @@ export class BridgeClient implements LiveBackend {
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       reconnect: options.reconnect ?? true,
       reconnectDelaysMs: options.reconnectDelaysMs ?? [250, 500, 1000, 2000, 5000],
+      window: options.window ?? 2,
     };
+    if (!Number.isInteger(this.o.window) || this.o.window < 1 || this.o.window > MAX_WINDOW) throw new RemoteError('bad-option', `window must be a whole number of messages from 1 to ${MAX_WINDOW}, got ${this.o.window}.`);
   }
 
   /** Opens the connection; resolves once the bridge has greeted it. `token` null: view only. */
@@ -206,11 +213,11 @@ export class BridgeClient implements LiveBackend {
       if (p.frameNumber === frameNumber) {
         this.undisplayed.delete(channel);
         this.displayed++;
-        // For latency measurements (bench:live): when the plane reached a layer update, and when
-        // it had arrived at the bridge (the bridge's performance.now()).
+        // For latency measurements (bench:live): when the plane reached a layer update, when it
+        // had arrived at the bridge (the bridge's performance.now()) and here (this performance.now()).
         // The timeline keeps the newest few thousand (a viewer open for days must not grow without bound).
         if (this.displayed % MARKS_KEPT === 0) globalThis.performance?.clearMarks?.(DISPLAYED_MARK);
-        globalThis.performance?.mark?.(DISPLAYED_MARK, { detail: { frameNumber, channel, acquiredAtMs: p.acquiredAtMs } });
+        globalThis.performance?.mark?.(DISPLAYED_MARK, { detail: { frameNumber, channel, acquiredAtMs: p.acquiredAtMs, receivedAtMs: p.receivedAtMs } });
         return;
       }
     }
@@ -299,6 +306,7 @@ export class BridgeClient implements LiveBackend {
           // The bridge sends its state again after the hello; what was known before is dropped.
           this.resumed = this.state.runningSession();
           this.state = new LiveStateReplay();
+          this.sendMessage({ kind: 'window', messages: this.o.window });
           if (this.planeLevel !== null) this.sendMessage({ kind: 'planeLevel', level: this.planeLevel });
           if (this.everOpened) this.emit({ type: 'log', level: 'info', message: `Reconnected to the bridge at ${this.baseUrl}.` });
           this.everOpened = true;
@@ -353,7 +361,16 @@ export class BridgeClient implements LiveBackend {
     }, wait);
   }
 
+  /** A binary message: decoded, handed to the listeners, then acknowledged (windowed flow). */
   private onData(data: unknown): void {
+    try {
+      this.takeData(data);
+    } finally {
+      this.sendMessage({ kind: 'ack' });
+    }
+  }
+
+  private takeData(data: unknown): void {
     let e;
     try {
       const bytes = data instanceof ArrayBuffer ? data : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
@@ -365,7 +382,7 @@ export class BridgeClient implements LiveBackend {
     }
     if (e.type === 'plane') {
       if (this.undisplayed.has(e.channel)) this.clientDropped++;
-      this.undisplayed.set(e.channel, { frameNumber: e.frameNumber, acquiredAtMs: e.acquiredAtMs });
+      this.undisplayed.set(e.channel, { frameNumber: e.frameNumber, acquiredAtMs: e.acquiredAtMs, receivedAtMs: globalThis.performance?.now() ?? Date.now() });
     }
     this.emit(e);
   }

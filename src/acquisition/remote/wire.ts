@@ -11,7 +11,11 @@
  * - server → client: `hello` (once per connection: whether it may control), `event` (any
  *   other `LiveEvent`), `reply` (to a request: `ok` with `result`, or an `error` sentence);
  * - client → server: `request` (`id`, `op`, `args`), `planeLevel` (which pyramid level this
- *   viewer wants `plane` events at).
+ *   viewer wants `plane` events at), `window` (this viewer acknowledges binary messages: at most
+ *   `messages` unacknowledged ones may be on the way to it) and `ack` (one binary message was
+ *   taken in). Windowed flow keeps the queue between the bridge and a busy viewer short, so what
+ *   the viewer shows is at most a few frames old; a viewer that never sends `window` is limited
+ *   by the socket backlog alone.
  *
  * @example
  * const bytes = encodeDataEvent(planeEvent);          // one binary WebSocket message
@@ -83,7 +87,12 @@ export type ServerMessage =
 
 export type ClientMessage =
   | { kind: 'request'; id: number; op: BridgeOp; args: Record<string, unknown> }
-  | { kind: 'planeLevel'; level: number };
+  | { kind: 'planeLevel'; level: number }
+  | { kind: 'window'; messages: number }
+  | { kind: 'ack' };
+
+/** Largest window a viewer may ask for. */
+export const MAX_WINDOW = 64;
 
 export function requestMessage<K extends BridgeOp>(id: number, op: K, args: BridgeOps[K]['args']): ClientMessage {
   return { kind: 'request', id, op, args: args as Record<string, unknown> };
@@ -118,7 +127,13 @@ export function parseClientMessage(text: string): ClientMessage {
     if (typeof level !== 'number' || !Number.isInteger(level) || level < 0 || level > 64) throw new WireError(`planeLevel needs a level between 0 and 64, got ${JSON.stringify(level)}.`);
     return { kind: 'planeLevel', level };
   }
-  throw new WireError(`Unknown client message kind ${JSON.stringify(m['kind'])}; expected 'request' or 'planeLevel'.`);
+  if (m['kind'] === 'window') {
+    const n = m['messages'];
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_WINDOW) throw new WireError(`window needs a whole number of messages from 1 to ${MAX_WINDOW}, got ${JSON.stringify(n)}.`);
+    return { kind: 'window', messages: n };
+  }
+  if (m['kind'] === 'ack') return { kind: 'ack' };
+  throw new WireError(`Unknown client message kind ${JSON.stringify(m['kind'])}; expected 'request', 'planeLevel', 'window' or 'ack'.`);
 }
 
 /** Parses a message from the bridge (checked only as far as the client relies on it). */

@@ -79,6 +79,14 @@ describe('JSON messages', () => {
     expect(() => parseClientMessage('{"kind":"planeLevel","level":1.5}')).toThrow(/between 0 and 64/);
   });
 
+  it('parse windowed-flow messages, and name what is wrong otherwise', () => {
+    expect(parseClientMessage('{"kind":"window","messages":2}')).toEqual({ kind: 'window', messages: 2 });
+    expect(parseClientMessage('{"kind":"ack"}')).toEqual({ kind: 'ack' });
+    expect(() => parseClientMessage('{"kind":"window","messages":0}')).toThrow(/window needs a whole number of messages from 1 to 64, got 0/);
+    expect(() => parseClientMessage('{"kind":"window","messages":"2"}')).toThrow(/got "2"/);
+    expect(() => parseClientMessage('{"kind":"subscribe"}')).toThrow(/Unknown client message kind "subscribe"; expected 'request', 'planeLevel', 'window' or 'ack'/);
+  });
+
   it('parse replies, errors and events from the bridge', () => {
     expect(parseServerMessage('{"kind":"reply","id":1,"ok":true,"result":[1]}')).toEqual({ kind: 'reply', id: 1, ok: true, result: [1] });
     expect(parseServerMessage('{"kind":"reply","id":2,"ok":false,"error":{"code":"busy","message":"Busy."}}')).toEqual({ kind: 'reply', id: 2, ok: false, error: { code: 'busy', message: 'Busy.' } });
