@@ -10,6 +10,10 @@
  *   at its z — its non-zero pixels win at its own level and coarser; at finer levels it is
  *   upsampled and fills only pixels the store does not have yet (they read 0).
  *
+ * While a session is being acquired the store is not asked for what it cannot hold yet: z-slabs
+ * this viewer got planes of and no `flushed` event announced read as 0 (plus the newest plane),
+ * and the MIP and contrast read only announced slabs for planes the display volume lacks.
+ *
  * Every data change bumps `version`; `loaders()` (and `mipLoader()`, `volumeLoader()`) return
  * the same objects until it changes, so Viv refreshes exactly when the data did. Throttle the
  * hand-over with `LoaderThrottle`.
@@ -26,10 +30,16 @@ import { reducePlane } from '../acquisition/volume/reduce.ts';
 import type { ReductionKind } from '../acquisition/volume/reduce.ts';
 import { TaggedError } from '../tagged-error.ts';
 import type { ImageDescription, LevelDescription, OpenOptions, PixelArray } from '../session/read/description.ts';
+import { CHUNK_EDGE } from '../session/metadata/layout.ts';
 import { openImage } from '../session/read/open.ts';
 import type { ReadableSessionStore } from '../session/store/types.ts';
 import { VIV_SIGNAL_ABORTED, vivDtype } from './types.ts';
 import type { LivePixelSource, PhysicalSize, PixelData, Selection, VivDtype, VivTypedArray } from './types.ts';
+
+/** Key of the z-slab (one chunk deep) holding plane z of channel c. */
+function slabKey(c: number, z: number): string {
+  return `${c}/${Math.floor(z / CHUNK_EDGE)}`;
+}
 
 export type LayerErrorCode = 'unsupported' | 'bad-selection' | 'no-store-url';
 
@@ -149,9 +159,13 @@ export class LiveImage {
   private reopenAgain = false;
   private storeGeneration = 0;
   private readonly displayMemo = new Map<string, { stamp: number; data: Uint16Array }>();
+  /** The z-slabs (`slabKey`) announced flushed: their chunks exist in the store. */
+  private readonly flushedSlabs = new Set<string>();
+  /** The z-slabs this viewer got planes of while they were being acquired. */
+  private readonly writtenSlabs = new Set<string>();
   private readonly newestMemo = new Map<string, { event: PlaneEvent; data: Uint16Array }>();
   private readonly mipMemo = new Map<number, { key: string; data: PixelArray }>();
-  private readonly storeVolumes = new Map<number, { generation: number; data: Promise<PixelArray> }>();
+  private readonly storeReads = new Map<string, { generation: number; data: Promise<PixelArray> }>();
 
   private constructor(info: LiveSessionInfo, desc: ImageDescription | null, store: ReadableSessionStore | null, cache: DisplayCache | null, options: LiveImageOptions) {
     this.infoValue = info;
@@ -210,11 +224,16 @@ export class LiveImage {
   /** Takes any backend event; returns whether it concerned this image. */
   apply(event: LiveEvent): boolean {
     switch (event.type) {
-      case 'plane':
+      case 'plane': {
+        const taken = this.cache?.apply(event) ?? false;
+        if (taken) this.writtenSlabs.add(slabKey(event.channel, event.z));
+        return taken;
+      }
       case 'volume':
         return this.cache?.apply(event) ?? false;
       case 'flushed':
         if (event.session !== this.infoValue.name || !this.store) return false;
+        for (let z = Math.floor(event.zStart / CHUNK_EDGE) * CHUNK_EDGE; z < event.zEnd; z += CHUNK_EDGE) this.flushedSlabs.add(slabKey(event.channel, z));
         void this.refresh();
         return true;
       case 'session':
@@ -323,7 +342,9 @@ export class LiveImage {
     if (display) return { data: crop(display, X, y, x, height, width), width, height };
     let data: VivTypedArray;
     try {
-      data = await this.readStore(level, c, z, rect, signal);
+      // A plane in a z-slab the writer has not flushed yet: the store has nothing there, so
+      // asking it (a request per chunk) only costs time; the newest plane is laid over below.
+      data = this.inUnflushedSlab(c, z) ? emptyOf(this.dtype, height * width) : await this.readStore(level, c, z, rect, signal);
     } catch (err) {
       aborted(signal);
       throw err;
@@ -331,6 +352,17 @@ export class LiveImage {
     aborted(signal);
     if (data instanceof Uint16Array) this.overlayNewest(level, c, z, rect, data);
     return { data, width, height };
+  }
+
+  /**
+   * Whether (c, z) lies in a z-slab the writer is known not to have flushed: the session is being
+   * acquired, this viewer got planes of the slab, and no `flushed` event announced it since. (A
+   * slab this viewer saw no plane of, e.g. one written before it opened the session, may be in
+   * the store and is read from it.)
+   */
+  private inUnflushedSlab(c: number, z: number): boolean {
+    const key = slabKey(c, z);
+    return this.infoValue.status === 'acquiring' && this.writtenSlabs.has(key) && !this.flushedSlabs.has(key);
   }
 
   /** The MIP of channel `c` over z at the display level (whole plane; shared, do not change it). */
@@ -352,10 +384,8 @@ export class LiveImage {
       if (p) take(p, 0);
       else missing.push(z);
     }
-    if (missing.length > 0 && this.desc) {
-      const vol = await this.storeVolume(c, signal);
-      aborted(signal);
-      for (const z of missing) take(vol, z * n);
+    for (const part of await this.storeParts(c, missing, signal)) {
+      for (const z of missing) if (z >= part.z0 && z < part.z1) take(part.data, (z - part.z0) * n);
     }
     out ??= emptyOf(this.dtype, n);
     this.mipMemo.set(c, { key, data: out });
@@ -373,41 +403,65 @@ export class LiveImage {
     const total = Z * n;
     const step = Math.max(1, total / maxSamples);
     const count = Math.min(maxSamples, total);
-    const missing = Array.from({ length: Z }, (_, z) => z).some((z) => !this.cache?.displayPlane(c, z));
-    const vol = missing && this.desc ? await this.storeVolume(c, signal) : null;
+    const missing = Array.from({ length: Z }, (_, z) => z).filter((z) => !this.cache?.displayPlane(c, z));
+    const parts = await this.storeParts(c, missing, signal);
     aborted(signal);
-    let out: PixelArray | null = null;
+    const out = parts[0] ? newLike(parts[0].data, count) : emptyOf(this.dtype, count);
     for (let i = 0; i < count; i++) {
       const k = Math.floor(i * step);
       const z = Math.floor(k / n);
       const p = this.cache?.displayPlane(c, z);
-      const v = p ? p[k - z * n]! : vol ? vol[k]! : 0;
-      out ??= vol ? newLike(vol, count) : emptyOf(this.dtype, count);
-      out[i] = v;
+      const part = p ? null : parts.find((s) => z >= s.z0 && z < s.z1);
+      out[i] = p ? p[k - z * n]! : part ? part.data[k - part.z0 * n]! : 0;
     }
-    return (out ?? emptyOf(this.dtype, 0)) as VivTypedArray;
+    return out as VivTypedArray;
   }
 
-  private async storeVolume(c: number, signal?: AbortSignal): Promise<PixelArray> {
-    const memo = this.storeVolumes.get(c);
+  /**
+   * Display-level planes of channel `c` the viewer lacks (`missing`), read from the store: every
+   * plane of a stored session in one read; for a session being acquired only the z-slabs
+   * announced flushed, since the others are not in the store yet (the planes not acquired yet
+   * are most of them, and asking for them would fetch every chunk of the level for nothing).
+   * Reads are kept per slab until the store is reopened.
+   */
+  private async storeParts(c: number, missing: readonly number[], signal?: AbortSignal): Promise<Array<{ z0: number; z1: number; data: PixelArray }>> {
+    if (missing.length === 0 || !this.desc) return [];
+    const Z = this.levelShapes[this.displayLevel]![1]!;
+    const ranges: Array<[number, number]> = [];
+    if (this.infoValue.status !== 'acquiring') ranges.push([0, Z]);
+    else {
+      for (const z0 of new Set(missing.map((z) => Math.floor(z / CHUNK_EDGE) * CHUNK_EDGE))) {
+        if (this.flushedSlabs.has(slabKey(c, z0))) ranges.push([z0, Math.min(Z, z0 + CHUNK_EDGE)]);
+      }
+    }
+    const parts = [];
+    for (const [z0, z1] of ranges) parts.push({ z0, z1, data: await this.storePlanes(c, z0, z1, signal) });
+    aborted(signal);
+    return parts;
+  }
+
+  /** Display-level planes [z0, z1) of channel `c` from the store (kept until the store is reopened). */
+  private storePlanes(c: number, z0: number, z1: number, signal?: AbortSignal): Promise<PixelArray> {
+    const key = `${c}/${z0}/${z1}`;
+    const memo = this.storeReads.get(key);
     if (memo && memo.generation === this.storeGeneration) return memo.data;
-    const [, Z, DY, DX] = this.levelShapes[this.displayLevel] as [number, number, number, number];
+    const [, , DY, DX] = this.levelShapes[this.displayLevel] as [number, number, number, number];
     const lv = this.level(this.displayLevel);
     const m = this.map!;
     const data = (async (): Promise<PixelArray> => {
       let out: PixelArray | null = null;
       const n = DY * DX;
       const batch = Math.max(1, Math.floor(2 ** 24 / n));
-      for (let z0 = 0; z0 < Z; z0 += batch) {
-        const z1 = Math.min(Z, z0 + batch);
-        const r = await lv.readRegion(this.region(m, lv, c, z0, z1, 0, DY, 0, DX), signal ? { signal } : {});
-        out ??= newLike(r.data, Z * n);
-        out.set(r.data as never, z0 * n);
+      for (let a = z0; a < z1; a += batch) {
+        const b = Math.min(z1, a + batch);
+        const r = await lv.readRegion(this.region(m, lv, c, a, b, 0, DY, 0, DX), signal ? { signal } : {});
+        out ??= newLike(r.data, (z1 - z0) * n);
+        out.set(r.data as never, (a - z0) * n);
       }
       return out ?? new Uint16Array(0);
     })();
-    this.storeVolumes.set(c, { generation: this.storeGeneration, data });
-    data.catch(() => this.storeVolumes.delete(c));
+    this.storeReads.set(key, { generation: this.storeGeneration, data });
+    data.catch(() => this.storeReads.delete(key));
     return data;
   }
 

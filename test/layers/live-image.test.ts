@@ -143,6 +143,9 @@ describe('LiveImage with live data', () => {
     for (const e of producer.takeVolumeEvents()) expect(image.apply(e)).toBe(true);
     expect(image.apply(producer.planeEvent(0, 1)!)).toBe(true);
     expect(image.version).toBe(v0 + 2);
+    // The writer announces what it flushed (z 0–1), as the bridge does.
+    expect(image.apply({ type: 'flushed', session: 'display test', channel: 0, zStart: 0, zEnd: 2, version: 2 })).toBe(true);
+    await image.settled();
     expect(image.newestZ(0)).toBe(2);
     const L = image.loaders();
     // Display level: the display volume, which equals what the writer saves.
@@ -165,6 +168,44 @@ describe('LiveImage with live data', () => {
     const up = await viaTiles(L[0]!, 0, 2);
     expect(up[0]).toBe(newest.pixels[0]);
     expect(up[37 * 100 + 55]).toBe(newest.pixels[18 * 50 + 27]);
+  });
+
+  it('while acquiring, asks the store only for z-slabs it may hold: not the slab being written, not planes not acquired yet', async () => {
+    // 130 planes: slabs z 0–63 (flushed), 64–127 (being written), 128–129 (not reached).
+    const shape: [number, number, number, number] = [1, 130, 90, 100];
+    const all: TestFrame[] = [];
+    for (let z = 0; z < 70; z++) all.push({ channel: 0, z, y: 0, x: 0, width: 100, height: 90, pixels: pixels(100, 90, 40 + z), frameNumber: z, acquiredAtMs: z });
+    const { store, levelShapes } = await writeSession(shape, 3, all.slice(0, 64));
+    const asked: string[] = [];
+    const counting: ReadableSessionStore = { description: 'counting store', list: (prefix) => store.list(prefix), get: (key, o) => (asked.push(key), store.get(key, o)) };
+    const image = await LiveImage.open(infoOf(levelShapes, 2), counting, { tileSize: 32 });
+    const producer = new DisplayProducer({ session: 'display test', levelShapes, displayLevel: 2 });
+    for (const f of all) producer.putFrame(f);
+    image.apply({ type: 'flushed', session: 'display test', channel: 0, zStart: 0, zEnd: 64, version: 1 });
+    await image.settled();
+    // The viewer holds the display volume of z 0–59 only (events for 60–69 still on their way).
+    for (const e of producer.takeVolumeEvents()) image.apply({ ...e, zEnd: 60, data: e.data.subarray(0, 60 * e.width * e.height) });
+    image.apply(producer.planeEvent(0, 0)!);
+    const slabOf = (key: string): number | null => (/^\d+\/0\/(\d+)\//.exec(key) ? Number(/^\d+\/0\/(\d+)\//.exec(key)![1]) : null);
+    asked.length = 0;
+    const L = image.loaders();
+    // The newest plane (z 69) and an older plane of its slab: nothing asked, the newest plane shows.
+    expect(await viaTiles(L[0]!, 0, 69)).toEqual(producer.planeEvent(0, 0)!.pixels);
+    expect(await viaTiles(L[0]!, 0, 65)).toEqual(new Uint16Array(90 * 100));
+    // The MIP and the contrast sample: the flushed slab's missing planes (60–63) from the store, nothing else.
+    const mip = (await image.mipLoader().getRaster({ selection: { c: 0, z: 0 } })).data as Uint16Array;
+    await image.contrastSample(0, 5000);
+    expect(new Set(asked.map(slabOf).filter((z) => z !== null))).toEqual(new Set([0]));
+    const held = Array.from({ length: 64 }, (_, z) => producer.displayPlane(0, z));
+    expect(mip).toEqual(held[0]!.map((_, i) => Math.max(...held.map((p) => p[i]!))));
+    // An older plane of the flushed slab at level 0 comes from the store.
+    expect(await viaTiles(L[0]!, 0, 10)).toEqual(await plane((await openImage(store)).levels[0]!, 0, 10));
+    // Once its slab is announced flushed, the store is asked for it.
+    asked.length = 0;
+    image.apply({ type: 'flushed', session: 'display test', channel: 0, zStart: 64, zEnd: 128, version: 2 });
+    await image.settled();
+    await viaTiles(image.loaders()[0]!, 0, 65);
+    expect(asked.map(slabOf)).toContain(1);
   });
 
   it('hands out new loaders exactly when the version changes, and reads flushed chunks after a flushed event', async () => {
