@@ -4,6 +4,7 @@
  * Acquisition panel; reports ingest frames/s, frame-arrival-to-layer-update latency (p50, p95),
  * display updates per second and writer drops.
  */
+import { availableParallelism } from 'node:os';
 import type { Command } from './command.ts';
 import { parseIntOption } from './parse-values.ts';
 
@@ -33,10 +34,12 @@ export const benchLiveCommand: Command = {
       const ms = (v: number): string => (Number.isFinite(v) ? `${v.toFixed(0)} ms` : 'n/a');
       io.out(
         [
-          `frames      ${r.frames} planes of ${r.width} × ${r.height} uint16; ${r.frames_written} written, ${r.writer_dropped} dropped by the writer`,
+          `frames      ${r.frames} planes of ${r.width} × ${r.height} uint16; ${r.frames_received} reached the bridge, ${r.frames_written} written, ${r.writer_dropped} dropped by the writer`,
           `ingest      ${r.fps_ingest.toFixed(1)} frames/s at the bridge`,
           `latency     p50 ${ms(r.latency_ms_p50)}, p95 ${ms(r.latency_ms_p95)} from arrival to layer update (${r.latency_samples} samples)`,
+          `            = bridge to viewer p50 ${ms(r.transit_ms_p50)}, p95 ${ms(r.transit_ms_p95)} + viewer to layer p50 ${ms(r.viewer_ms_p50)}, p95 ${ms(r.viewer_ms_p95)}`,
           `display     ${r.display_updates_per_s.toFixed(1)} updates/s; ${r.frames_displayed} frames shown, ${r.frames_display_dropped} skipped (latest wins)`,
+          `cpu         ${r.cpu_seconds_bridge.toFixed(1)} s bridge (all its threads), ${r.cpu_seconds_chromium.toFixed(1)} s Chromium, in ${r.seconds.toFixed(1)} s on ${availableParallelism()} cores`,
           `renderer    ${r.renderer} (headless: CPU rendering, pipeline numbers, not GPU numbers)`,
           '',
         ].join('\n'),
