@@ -4,6 +4,10 @@
  * linear shift with a constant boundary, bit-exact with scipy.ndimage.shift (coordinate
  * o + (−s) per axis, weights and corner order of §5.8, conversion of §5.9).
  *
+ * The per-voxel loops (the linear shift's row, the masked copy's narrow margins) exist once per
+ * voxel type (…U8, …U16, …F32: the same loop, only the array types and the store differ), chosen
+ * once per call; everything else is shared.
+ *
  * @example
  * shiftVolume(input, out, [10, 5, -3], 0, 0, 0, input.shape[0]);
  */
@@ -63,7 +67,8 @@ function maskedCopy<T extends VoxelArray>(input: Volume<T>, out: T, k: Shape3, f
   const y0 = Math.min(ny, Math.max(0, k[1])), y1 = Math.max(0, Math.min(ny, ny + k[1]));
   const empty = x1 <= x0 || y1 <= y0;
   const shared = out.buffer instanceof SharedArrayBuffer;
-  const tmp = scratchPlane(src, plane, 'work');
+  const tmp = scratchPlane(src, plane, 'work') as T;
+  const columns = columnsFor(out);
   let blank: VoxelArray | null = null;
   for (let z = zStart; z < zEnd; z++) {
     const base = z * plane;
@@ -89,31 +94,57 @@ function maskedCopy<T extends VoxelArray>(input: Volume<T>, out: T, k: Shape3, f
     if (!shared && input.data.buffer !== out.buffer && !(src.buffer instanceof SharedArrayBuffer)) {
       // Plain memory on both sides: copy straight into place.
       out.set(src.subarray(srcPlane + from, srcPlane + from + count) as never, base + first);
-      marginsInPlace(out, base, nx, ny, x0, x1, y0, y1, fill);
+      marginsInPlace(out, columns, base, nx, ny, x0, x1, y0, y1, fill);
       continue;
     }
     tmp.set(src.subarray(srcPlane, srcPlane + plane) as never);
     if (from !== first) tmp.copyWithin(first, from, from + count);
-    marginsInPlace(tmp, 0, nx, ny, x0, x1, y0, y1, fill);
+    marginsInPlace(tmp, columns, 0, nx, ny, x0, x1, y0, y1, fill);
     out.set(tmp as never, base);
   }
 }
 
+/** Sets columns [0, x0) and [x1, nx) of rows [y0, y1) of the plane at `base` to fill (narrow margins). */
+type MarginColumns<T> = (a: T, base: number, nx: number, x0: number, x1: number, y0: number, y1: number, fill: number) => void;
+
+function columnsU8(a: Uint8Array, base: number, nx: number, x0: number, x1: number, y0: number, y1: number, fill: number): void {
+  for (let y = y0, row = base + y0 * nx; y < y1; y++, row += nx) {
+    for (let x = 0; x < x0; x++) a[row + x] = fill;
+    for (let x = x1; x < nx; x++) a[row + x] = fill;
+  }
+}
+
+function columnsU16(a: Uint16Array, base: number, nx: number, x0: number, x1: number, y0: number, y1: number, fill: number): void {
+  for (let y = y0, row = base + y0 * nx; y < y1; y++, row += nx) {
+    for (let x = 0; x < x0; x++) a[row + x] = fill;
+    for (let x = x1; x < nx; x++) a[row + x] = fill;
+  }
+}
+
+function columnsF32(a: Float32Array, base: number, nx: number, x0: number, x1: number, y0: number, y1: number, fill: number): void {
+  for (let y = y0, row = base + y0 * nx; y < y1; y++, row += nx) {
+    for (let x = 0; x < x0; x++) a[row + x] = fill;
+    for (let x = x1; x < nx; x++) a[row + x] = fill;
+  }
+}
+
+function columnsFor<T extends VoxelArray>(a: T): MarginColumns<T> {
+  return (a instanceof Uint16Array ? columnsU16 : a instanceof Uint8Array ? columnsU8 : columnsF32) as MarginColumns<T>;
+}
+
 /** Sets the voxels of one plane (at `base`) outside rows [y0, y1) and columns [x0, x1) to fill. */
-function marginsInPlace(a: VoxelArray, base: number, nx: number, ny: number, x0: number, x1: number, y0: number, y1: number, fill: number): void {
+function marginsInPlace<T extends VoxelArray>(a: T, columns: MarginColumns<T>, base: number, nx: number, ny: number, x0: number, x1: number, y0: number, y1: number, fill: number): void {
   if (y0 > 0) a.fill(fill, base, base + y0 * nx);
   if (y1 < ny) a.fill(fill, base + y1 * nx, base + ny * nx);
   if (x0 === 0 && x1 === nx) return;
-  const wide = x0 > 16 || nx - x1 > 16;
+  if (x0 <= 16 && nx - x1 <= 16) {
+    columns(a, base, nx, x0, x1, y0, y1, fill);
+    return;
+  }
   for (let y = y0; y < y1; y++) {
     const row = base + y * nx;
-    if (wide) {
-      if (x0 > 0) a.fill(fill, row, row + x0);
-      if (x1 < nx) a.fill(fill, row + x1, row + nx);
-    } else {
-      for (let x = 0; x < x0; x++) a[row + x] = fill;
-      for (let x = x1; x < nx; x++) a[row + x] = fill;
-    }
+    if (x0 > 0) a.fill(fill, row, row + x0);
+    if (x1 < nx) a.fill(fill, row + x1, row + nx);
   }
 }
 
@@ -142,46 +173,97 @@ function taps(n: number, s: number, stride: number): AxisTaps {
   return t;
 }
 
+/**
+ * One output row of the linear shift: z and y are fixed (row offsets r00 … r11 of the four input
+ * rows: z first or second neighbour, then y; weights a0/b0 of z, a1/b1 of y), x's taps per voxel.
+ */
+type ShiftRow<T> = (src: T, out: T, tx: AxisTaps, r00: number, r01: number, r10: number, r11: number, a0: number, b0: number, a1: number, b1: number, at: number, nx: number, fill: number) => void;
+
+function shiftRowU8(src: Uint8Array, out: Uint8Array, tx: AxisTaps, r00: number, r01: number, r10: number, r11: number, a0: number, b0: number, a1: number, b1: number, at: number, nx: number, fill: number): void {
+  const { ok, lo, hi, w0, w1 } = tx;
+  for (let x = 0; x < nx; x++, at++) {
+    if (!ok[x]) {
+      out[at] = fill;
+      continue;
+    }
+    const p2 = lo[x]!, q2 = hi[x]!, a2 = w0[x]!, b2 = w1[x]!;
+    let t = 0.0;
+    t += src[r00 + p2]! * a0 * a1 * a2;
+    t += src[r00 + q2]! * a0 * a1 * b2;
+    t += src[r01 + p2]! * a0 * b1 * a2;
+    t += src[r01 + q2]! * a0 * b1 * b2;
+    t += src[r10 + p2]! * b0 * a1 * a2;
+    t += src[r10 + q2]! * b0 * a1 * b2;
+    t += src[r11 + p2]! * b0 * b1 * a2;
+    t += src[r11 + q2]! * b0 * b1 * b2;
+    let v = t > 0 ? t + 0.5 : 0;
+    if (v > 255) v = 255;
+    out[at] = v;
+  }
+}
+
+function shiftRowU16(src: Uint16Array, out: Uint16Array, tx: AxisTaps, r00: number, r01: number, r10: number, r11: number, a0: number, b0: number, a1: number, b1: number, at: number, nx: number, fill: number): void {
+  const { ok, lo, hi, w0, w1 } = tx;
+  for (let x = 0; x < nx; x++, at++) {
+    if (!ok[x]) {
+      out[at] = fill;
+      continue;
+    }
+    const p2 = lo[x]!, q2 = hi[x]!, a2 = w0[x]!, b2 = w1[x]!;
+    let t = 0.0;
+    t += src[r00 + p2]! * a0 * a1 * a2;
+    t += src[r00 + q2]! * a0 * a1 * b2;
+    t += src[r01 + p2]! * a0 * b1 * a2;
+    t += src[r01 + q2]! * a0 * b1 * b2;
+    t += src[r10 + p2]! * b0 * a1 * a2;
+    t += src[r10 + q2]! * b0 * a1 * b2;
+    t += src[r11 + p2]! * b0 * b1 * a2;
+    t += src[r11 + q2]! * b0 * b1 * b2;
+    let v = t > 0 ? t + 0.5 : 0;
+    if (v > 65535) v = 65535;
+    out[at] = v;
+  }
+}
+
+function shiftRowF32(src: Float32Array, out: Float32Array, tx: AxisTaps, r00: number, r01: number, r10: number, r11: number, a0: number, b0: number, a1: number, b1: number, at: number, nx: number, fill: number): void {
+  const { ok, lo, hi, w0, w1 } = tx;
+  for (let x = 0; x < nx; x++, at++) {
+    if (!ok[x]) {
+      out[at] = fill;
+      continue;
+    }
+    const p2 = lo[x]!, q2 = hi[x]!, a2 = w0[x]!, b2 = w1[x]!;
+    let t = 0.0;
+    t += src[r00 + p2]! * a0 * a1 * a2;
+    t += src[r00 + q2]! * a0 * a1 * b2;
+    t += src[r01 + p2]! * a0 * b1 * a2;
+    t += src[r01 + q2]! * a0 * b1 * b2;
+    t += src[r10 + p2]! * b0 * a1 * a2;
+    t += src[r10 + q2]! * b0 * a1 * b2;
+    t += src[r11 + p2]! * b0 * b1 * a2;
+    t += src[r11 + q2]! * b0 * b1 * b2;
+    out[at] = t;
+  }
+}
+
+function shiftRowFor<T extends VoxelArray>(src: T): ShiftRow<T> {
+  return (src instanceof Uint16Array ? shiftRowU16 : src instanceof Uint8Array ? shiftRowU8 : shiftRowF32) as ShiftRow<T>;
+}
+
 function linearShift<T extends VoxelArray>(input: Volume<T>, out: T, s: Shape3, fill: number, zStart: number, zEnd: number): void {
   const src = input.data;
+  const row = shiftRowFor(src);
   const [nz, ny, nx] = input.shape;
-  const max = maxOf(src);
   const tz = taps(nz, s[0], ny * nx);
   const ty = taps(ny, s[1], nx);
   const tx = taps(nx, s[2], 1);
   let at = zStart * ny * nx;
   for (let z = zStart; z < zEnd; z++) {
     const zok = tz.ok[z]!, p0 = tz.lo[z]!, q0 = tz.hi[z]!, a0 = tz.w0[z]!, b0 = tz.w1[z]!;
-    for (let y = 0; y < ny; y++) {
+    for (let y = 0; y < ny; y++, at += nx) {
       const yok = ty.ok[y]!, p1 = ty.lo[y]!, q1 = ty.hi[y]!, a1 = ty.w0[y]!, b1 = ty.w1[y]!;
-      if (!zok || !yok) {
-        out.fill(fill, at, at + nx);
-        at += nx;
-        continue;
-      }
-      for (let x = 0; x < nx; x++, at++) {
-        if (!tx.ok[x]) {
-          out[at] = fill;
-          continue;
-        }
-        const p2 = tx.lo[x]!, q2 = tx.hi[x]!, a2 = tx.w0[x]!, b2 = tx.w1[x]!;
-        let t = 0.0;
-        t += src[p0 + p1 + p2]! * a0 * a1 * a2;
-        t += src[p0 + p1 + q2]! * a0 * a1 * b2;
-        t += src[p0 + q1 + p2]! * a0 * b1 * a2;
-        t += src[p0 + q1 + q2]! * a0 * b1 * b2;
-        t += src[q0 + p1 + p2]! * b0 * a1 * a2;
-        t += src[q0 + p1 + q2]! * b0 * a1 * b2;
-        t += src[q0 + q1 + p2]! * b0 * b1 * a2;
-        t += src[q0 + q1 + q2]! * b0 * b1 * b2;
-        if (max !== 0) {
-          let v = t > 0 ? t + 0.5 : 0;
-          if (v > max) v = max;
-          out[at] = v;
-        } else {
-          out[at] = t;
-        }
-      }
+      if (!zok || !yok) out.fill(fill, at, at + nx);
+      else row(src, out, tx, p0 + p1, p0 + q1, q0 + p1, q0 + q1, a0, b0, a1, b1, at, nx, fill);
     }
   }
 }
