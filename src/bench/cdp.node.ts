@@ -37,7 +37,7 @@ export interface ChromiumPage {
   waitFor<T>(expression: string, what: string, timeoutMs?: number, intervalMs?: number): Promise<T>;
   /** Uncaught page errors so far. */
   readonly errors: readonly string[];
-  /** Chromium's process id, also its process group's (its children share it). */
+  /** Chromium's process id, also its process group's (its children share it); gone once `close()` resolves. */
   readonly pid: number;
   close(): Promise<void>;
 }
@@ -145,7 +145,9 @@ export async function launchChromium(options: ChromiumOptions): Promise<Chromium
       },
       async close() {
         ws.close();
+        const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
         cleanup();
+        await exited;
       },
     };
     return page;
