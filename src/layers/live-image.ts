@@ -164,6 +164,8 @@ export class LiveImage {
   /** The z-slabs this viewer got planes of while they were being acquired. */
   private readonly writtenSlabs = new Set<string>();
   private readonly newestMemo = new Map<string, { event: PlaneEvent; data: Uint16Array }>();
+  /** Per channel: the running MIP of the display planes held (see `heldMip`) and the plane stamps folded into it. */
+  private readonly heldMips = new Map<number, { data: PixelArray | null; folded: Float64Array }>();
   private readonly mipMemo = new Map<number, { key: string; data: PixelArray }>();
   private readonly storeReads = new Map<string, { generation: number; data: Promise<PixelArray> }>();
 
@@ -373,23 +375,48 @@ export class LiveImage {
     const memo = this.mipMemo.get(c);
     if (memo && memo.key === key) return { data: memo.data as VivTypedArray, width: DX, height: DY };
     const n = DY * DX;
-    let out: PixelArray | null = null;
+    const held = this.cache ? this.heldMip(this.cache, c, Z) : null;
+    let out: PixelArray | null = held ? held.slice() : null;
     const take = (src: PixelArray, offset: number): void => {
       if (!out) out = src.slice(offset, offset + n);
       else maxInto(out, src, offset);
     };
     const missing: number[] = [];
-    for (let z = 0; z < Z; z++) {
-      const p = this.cache?.displayPlane(c, z);
-      if (p) take(p, 0);
-      else missing.push(z);
-    }
+    for (let z = 0; z < Z; z++) if (!this.cache?.displayPlane(c, z)) missing.push(z);
     for (const part of await this.storeParts(c, missing, signal)) {
       for (const z of missing) if (z >= part.z0 && z < part.z1) take(part.data, (z - part.z0) * n);
     }
     out ??= emptyOf(this.dtype, n);
     this.mipMemo.set(c, { key, data: out });
     return { data: out as VivTypedArray, width: DX, height: DY };
+  }
+
+  /**
+   * The max over z of the display planes of channel `c` this viewer holds, kept up to date
+   * incrementally (the MIP is asked for about once a second while hundreds of planes arrive):
+   * planes that arrived since are folded in; a plane that changed after it was folded in
+   * (frames accumulating into it, tiles landing beside each other) makes it start over.
+   */
+  private heldMip(cache: DisplayCache, c: number, Z: number): PixelArray | null {
+    let held = this.heldMips.get(c);
+    if (!held) this.heldMips.set(c, (held = { data: null, folded: new Float64Array(Z) }));
+    const { folded } = held;
+    for (let z = 0; z < Z; z++) {
+      if (folded[z] !== 0 && cache.planeStamp(c, z) !== folded[z]) {
+        held.data = null;
+        folded.fill(0);
+        break;
+      }
+    }
+    for (let z = 0; z < Z; z++) {
+      const stamp = cache.planeStamp(c, z);
+      const p = stamp === folded[z] ? null : cache.displayPlane(c, z);
+      if (!p) continue;
+      if (held.data) maxInto(held.data, p, 0);
+      else held.data = p.slice();
+      folded[z] = stamp;
+    }
+    return held.data;
   }
 
   /**

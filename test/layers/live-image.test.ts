@@ -208,6 +208,31 @@ describe('LiveImage with live data', () => {
     expect(asked.map(slabOf)).toContain(1);
   });
 
+  it('keeps the MIP of the planes it holds up to date as planes arrive, and starts over when a plane it folded in changes', async () => {
+    const levelShapes = [[1, 6, 8, 10]];
+    const live = await LiveImage.open(infoOf(levelShapes, 0), null, { tileSize: 32 });
+    const n = 80;
+    const planeOf = (seed: number): Uint16Array => Uint16Array.from({ length: n }, (_, i) => ((i * 37 + seed * 101) % 997) + seed);
+    const volume = (zStart: number, planes: Uint16Array[], version: number) => ({ type: 'volume' as const, session: 'display test', channel: 0, level: 0, zStart, zEnd: zStart + planes.length, width: 10, height: 8, data: Uint16Array.from(planes.flatMap((p) => [...p])), version });
+    const held: Uint16Array[] = [];
+    const mipNow = async () => (await live.mipLoader().getRaster({ selection: { c: 0, z: 0 } })).data as Uint16Array;
+    const want = () => Uint16Array.from({ length: n }, (_, i) => Math.max(0, ...held.filter(Boolean).map((p) => p[i]!)));
+    for (let z = 0; z < 6; z += 2) {
+      const planes = [planeOf(z), planeOf(z + 1)];
+      expect(live.apply(volume(z, planes, z + 1))).toBe(true);
+      held[z] = planes[0]!;
+      held[z + 1] = planes[1]!;
+      expect(await mipNow()).toEqual(want());
+    }
+    // A plane already folded in comes again with smaller values: the MIP drops with it.
+    const dimmer = new Uint16Array(n).fill(1);
+    for (let z = 0; z < 6; z++) {
+      live.apply(volume(z, [dimmer], 10 + z));
+      held[z] = dimmer;
+    }
+    expect(await mipNow()).toEqual(dimmer);
+  });
+
   it('hands out new loaders exactly when the version changes, and reads flushed chunks after a flushed event', async () => {
     const { image, full, producer } = await live();
     const before = image.loaders();
