@@ -169,7 +169,11 @@ export class DisplayProducer {
    * Places one frame (its pixels are copied: the caller keeps its buffer); returns false, and
    * counts it, when it is malformed or wholly outside the canvas (parts outside are clipped).
    */
-  putFrame(f: DisplayFrame): boolean {
+  /**
+   * Places a frame. `newest: false` places it without making it the channel's newest plane: for a
+   * frame that arrived before one already placed (a caller that placed the newest frame first).
+   */
+  putFrame(f: DisplayFrame, options: { newest?: boolean } = {}): boolean {
     const { C, Z, Y, X } = this;
     const ok =
       Number.isInteger(f.channel) && f.channel >= 0 && f.channel < C &&
@@ -198,18 +202,21 @@ export class DisplayProducer {
       this.level0.set(key, plane);
       this.level0Bytes += plane.bytes;
     }
-    if (!ch.newest || ch.newest.z !== f.z) {
+    const asNewest = options.newest ?? true;
+    if (asNewest && (!ch.newest || ch.newest.z !== f.z)) {
       ch.newest = fresh
         ? { z: f.z, stamp: 0, acc: plane, shared: true, frameNumber: f.frameNumber, acquiredAtMs: f.acquiredAtMs }
         : { z: f.z, stamp: 0, acc: this.newAcc(false), shared: false, frameNumber: f.frameNumber, acquiredAtMs: f.acquiredAtMs };
     }
-    const newest = ch.newest;
-    newest.stamp++;
-    newest.frameNumber = f.frameNumber;
-    newest.acquiredAtMs = f.acquiredAtMs;
+    const newest = asNewest ? ch.newest! : null;
+    if (newest) {
+      newest.stamp++;
+      newest.frameNumber = f.frameNumber;
+      newest.acquiredAtMs = f.acquiredAtMs;
+    }
 
     this.place(plane, f, ya, yb, xa, xb);
-    if (!newest.shared) this.place(newest.acc, f, ya, yb, xa, xb);
+    if (newest && !newest.shared) this.place(newest.acc, f, ya, yb, xa, xb);
 
     // The display window: whole 2^level blocks around the frame.
     const B = 2 ** this.displayLevel;
