@@ -171,6 +171,12 @@ export interface AcquisitionRun {
   progress(): AcquisitionProgress;
   /** Stops the workflow on the microscope; `done` then resolves with outcome `stopped`. */
   stop(): Promise<void>;
+  /**
+   * Calls `listener` with each frame as it arrives, before it waits in `frames` (for a live
+   * display: `frames` is consumed at the session writer's pace, which may lag); the listener
+   * must not hold it up. Returns the function that removes it.
+   */
+  onArrival?(listener: (frame: Frame) => void): () => void;
 }
 
 /** A live view. Iterate for the newest frames (a bounded ring; old frames are dropped and counted). */

@@ -162,23 +162,28 @@ export async function startSessionAcquisition(
     const s = writer.stats();
     return { framesReceived: received, framesExpected, framesWritten: s.framesWritten, writerQueued: s.framesQueued, mbPerS: bytes / 1e6 / Math.max(1e-3, (performance.now() - t0) / 1000) };
   };
+  const show = (frame: Frame): void => {
+    try {
+      o.onFrame?.(frame, place(frame));
+    } catch {
+      // The display never holds up or fails the acquisition.
+    }
+  };
+  // Frames are shown as they arrive where the run says so; they reach the writer at its pace.
+  const offArrival = o.onFrame && run.onArrival ? run.onArrival(show) : null;
   const done = (async (): Promise<AcquisitionJobResult> => {
     try {
       for await (const frame of run.frames) {
         received++;
         bytes += frame.pixels.byteLength;
-        if (o.onFrame) {
-          try {
-            o.onFrame(frame, place(frame));
-          } catch {
-            // The display never holds up or fails the acquisition.
-          }
-        }
+        if (!offArrival) show(frame);
         await writer.write(frame);
       }
     } catch (err) {
       await writer.abort(`the acquisition failed: ${err instanceof Error ? err.message : String(err)}`);
       throw err;
+    } finally {
+      offArrival?.();
     }
     const outcome = await run.done;
     const complete = outcome.outcome === 'complete' && !stopRequested;

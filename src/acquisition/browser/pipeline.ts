@@ -344,21 +344,28 @@ export class LivePipeline {
 
   private async consume(acq: Acquisition): Promise<void> {
     let failure: unknown = null;
+    const show = (frame: Frame): void => {
+      this.counts.framesAcquired++;
+      try {
+        const at = acq.place(frame);
+        const placed = acq.producer.putFrame({ ...at, width: frame.width, height: frame.height, pixels: frame.pixels, frameNumber: frame.meta.frameNumber, acquiredAtMs: frame.meta.receivedMonotonicMs });
+        if (placed) this.planeThrottle(acq, at.channel).note();
+      } catch (err) {
+        this.emit({ type: 'log', level: 'warn', message: `A frame could not be shown: ${message(err)}` });
+      }
+      if (frame.meta.zIndex === frame.meta.zCount - 1) acq.volumeDue = true;
+    };
+    // Frames are shown as they arrive where the run says so; they reach the writer at its pace.
+    const offArrival = acq.run.onArrival ? acq.run.onArrival(show) : null;
     try {
       for await (const frame of acq.run.frames) {
-        this.counts.framesAcquired++;
-        try {
-          const at = acq.place(frame);
-          const placed = acq.producer.putFrame({ ...at, width: frame.width, height: frame.height, pixels: frame.pixels, frameNumber: frame.meta.frameNumber, acquiredAtMs: frame.meta.receivedMonotonicMs });
-          if (placed) this.planeThrottle(acq, at.channel).note();
-        } catch (err) {
-          this.emit({ type: 'log', level: 'warn', message: `A frame could not be shown: ${message(err)}` });
-        }
-        if (frame.meta.zIndex === frame.meta.zCount - 1) acq.volumeDue = true;
+        if (!offArrival) show(frame);
         await acq.writer.write(frame);
       }
     } catch (err) {
       failure = err;
+    } finally {
+      offArrival?.();
     }
     let status: LiveSessionInfo['status'] = 'interrupted';
     let summary;

@@ -116,6 +116,7 @@ export class WorkflowRun implements AcquisitionRun {
   private capTimer: ReturnType<typeof setTimeout> | null = null;
   private lastProgressEmit = 0;
   private readonly notes: string[] = [];
+  private readonly arrivalListeners = new Set<(frame: Frame) => void>();
   private readonly onAbort = (): void => {
     this.stop().catch((err: unknown) => this.io.log('error', `Stopping the run after an abort failed: ${errorMessage(err)}`));
   };
@@ -223,8 +224,21 @@ export class WorkflowRun implements AcquisitionRun {
     this.markRunning('the first live frame', false);
     const a = this.assigner.onFrame(f);
     if (a.kind !== 'frame') return;
-    this.frames.push({ pixels: f.pixels, width: f.header.width, height: f.header.height, meta: a.meta });
+    const frame: Frame = { pixels: f.pixels, width: f.header.width, height: f.header.height, meta: a.meta };
+    for (const listener of this.arrivalListeners) {
+      try {
+        listener(frame);
+      } catch {
+        // A display listener never holds up or fails the run.
+      }
+    }
+    this.frames.push(frame);
     this.emitProgress(false);
+  }
+
+  onArrival(listener: (frame: Frame) => void): () => void {
+    this.arrivalListeners.add(listener);
+    return () => this.arrivalListeners.delete(listener);
   }
 
   /** The command connection dropped (the connector is reopening it). */

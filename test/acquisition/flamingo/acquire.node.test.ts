@@ -126,6 +126,29 @@ describe('FlamingoConnector.acquire: a two-laser z-stack (spec §8.7–8.10)', (
   });
 });
 
+describe('FlamingoConnector.acquire: frames as they arrive', () => {
+  it('hands each frame to arrival listeners before it waits for a slow consumer, in order, with its placement metadata', async () => {
+    rig = await startRig();
+    await rig.scope.connect();
+    const run = await rig.scope.acquire(zstackPlan({ planes: 12, zEndMm: 19.11, lasers: [{ laser: 2, powerPercent: 10 }] }));
+    const arrived: Frame[] = [];
+    const off = run.onArrival!((f) => arrived.push(f));
+    const thrown = run.onArrival!(() => {
+      throw new Error('a failing display');
+    });
+    // Nobody reads `frames` until the run has ended: every frame still reached the listener.
+    const summary = await run.done;
+    expect(summary).toMatchObject({ outcome: 'complete', framesReceived: 12 });
+    expect(arrived).toHaveLength(12);
+    const consumed: Frame[] = [];
+    for await (const f of run.frames) consumed.push(f);
+    expect(consumed).toEqual(arrived);
+    expect(arrived.map((f) => f.meta.zIndex)).toEqual([...Array(12).keys()]);
+    off();
+    thrown();
+  });
+});
+
 describe('FlamingoConnector.acquire: tiles', () => {
   it('assigns each stack its tile X/Y from the tile geometry', async () => {
     rig = await startRig();
