@@ -176,7 +176,7 @@ export interface AcquisitionRun {
    * display: `frames` is consumed at the session writer's pace, which may lag); the listener
    * must not hold it up. Returns the function that removes it.
    */
-  onArrival?(listener: (frame: Frame) => void): () => void;
+  onArrival(listener: (frame: Frame) => void): () => void;
 }
 
 /** A live view. Iterate for the newest frames (a bounded ring; old frames are dropped and counted). */

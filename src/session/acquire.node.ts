@@ -162,21 +162,15 @@ export async function startSessionAcquisition(
     const s = writer.stats();
     return { framesReceived: received, framesExpected, framesWritten: s.framesWritten, writerQueued: s.framesQueued, mbPerS: bytes / 1e6 / Math.max(1e-3, (performance.now() - t0) / 1000) };
   };
-  const show = (frame: Frame): void => {
-    try {
-      o.onFrame?.(frame, place(frame));
-    } catch {
-      // The display never holds up or fails the acquisition.
-    }
-  };
-  // Frames are shown as they arrive where the run says so; they reach the writer at its pace.
-  const offArrival = o.onFrame && run.onArrival ? run.onArrival(show) : null;
+  // Frames are shown as they arrive (the run keeps a failing listener to itself); they reach
+  // the writer at its pace.
+  const onFrame = o.onFrame;
+  const offArrival = onFrame ? run.onArrival((frame) => onFrame(frame, place(frame))) : null;
   const done = (async (): Promise<AcquisitionJobResult> => {
     try {
       for await (const frame of run.frames) {
         received++;
         bytes += frame.pixels.byteLength;
-        if (!offArrival) show(frame);
         await writer.write(frame);
       }
     } catch (err) {

@@ -355,17 +355,14 @@ export class LivePipeline {
       }
       if (frame.meta.zIndex === frame.meta.zCount - 1) acq.volumeDue = true;
     };
-    // Frames are shown as they arrive where the run says so; they reach the writer at its pace.
-    const offArrival = acq.run.onArrival ? acq.run.onArrival(show) : null;
+    // Frames are shown as they arrive; they reach the writer at its pace.
+    const offArrival = acq.run.onArrival(show);
     try {
-      for await (const frame of acq.run.frames) {
-        if (!offArrival) show(frame);
-        await acq.writer.write(frame);
-      }
+      for await (const frame of acq.run.frames) await acq.writer.write(frame);
     } catch (err) {
       failure = err;
     } finally {
-      offArrival?.();
+      offArrival();
     }
     let status: LiveSessionInfo['status'] = 'interrupted';
     let summary;

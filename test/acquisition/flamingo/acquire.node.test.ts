@@ -132,8 +132,8 @@ describe('FlamingoConnector.acquire: frames as they arrive', () => {
     await rig.scope.connect();
     const run = await rig.scope.acquire(zstackPlan({ planes: 12, zEndMm: 19.11, lasers: [{ laser: 2, powerPercent: 10 }] }));
     const arrived: Frame[] = [];
-    const off = run.onArrival!((f) => arrived.push(f));
-    const thrown = run.onArrival!(() => {
+    const off = run.onArrival((f) => arrived.push(f));
+    const thrown = run.onArrival(() => {
       throw new Error('a failing display');
     });
     // Nobody reads `frames` until the run has ended: every frame still reached the listener.
