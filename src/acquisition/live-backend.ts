@@ -17,7 +17,7 @@
  * await backend.connect({ microscope: 'sim' });
  * const session = await backend.startAcquisition({ zStartMm: 5, zEndMm: 5.2, stepUm: 2, lasers: [488] });
  */
-import type { AcquisitionSummary, MicroscopeInfo, StagePosition } from './connector.ts';
+import type { AcquisitionSummary, Frame, LiveFrameMeta, MicroscopeInfo, StagePosition } from './connector.ts';
 
 /** Counters the status region shows and the benchmark reads. */
 export interface LiveCounters {
@@ -45,6 +45,11 @@ export const ZERO_COUNTERS: Readonly<LiveCounters> = Object.freeze({
   framesWriterDropped: 0,
   writerQueueDepth: 0,
 });
+
+/** A live-view frame (outside any session) as the plane event viewers get: session '', channel 0, z 0, level 0. */
+export function liveViewPlane(f: Frame<LiveFrameMeta>, version: number): PlaneEvent {
+  return { type: 'plane', session: '', channel: 0, z: 0, level: 0, width: f.width, height: f.height, pixels: f.pixels, version, acquiredAtMs: f.meta.receivedMonotonicMs, frameNumber: f.meta.frameNumber };
+}
 
 export interface AcquisitionRequest {
   kind?: 'zstack' | 'tile';

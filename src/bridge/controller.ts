@@ -19,6 +19,7 @@ import path from 'node:path';
 import type { AcquisitionPlan, LiveView, MicroscopeInfo, StagePosition } from '../acquisition/connector.ts';
 import { FlamingoConnector, type FlamingoConnectorOptions } from '../acquisition/flamingo/index.ts';
 import type { AcquisitionRequest, LiveCounters, LiveSessionInfo, SessionEntry } from '../acquisition/live-backend.ts';
+import { liveViewPlane } from '../acquisition/live-backend.ts';
 import type { BridgeOp, JsonLiveEvent } from '../acquisition/remote/wire.ts';
 import type { SimulatorOptions } from '../acquisition/simulator/server.ts';
 import { displayLevelFor } from '../acquisition/volume/levels.ts';
@@ -286,19 +287,7 @@ export class BridgeController {
     void (async () => {
       try {
         for await (const f of view) {
-          this.hub?.noteLoosePlane({
-            type: 'plane',
-            session: '',
-            channel: 0,
-            z: 0,
-            level: 0,
-            width: f.width,
-            height: f.height,
-            pixels: f.pixels,
-            version: ++this.liveVersion,
-            acquiredAtMs: f.meta.receivedMonotonicMs,
-            frameNumber: f.meta.frameNumber,
-          });
+          this.hub?.noteLoosePlane(liveViewPlane(f, ++this.liveVersion));
         }
       } catch (err) {
         this.log('warn', `Live view ended: ${err instanceof Error ? err.message : String(err)}`);

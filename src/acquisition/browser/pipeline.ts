@@ -26,7 +26,7 @@
  */
 import type { AcquisitionRun, Frame, LiveView, MicroscopeConnector, MicroscopeInfo, StagePosition } from '../connector.ts';
 import type { AcquisitionRequest, LiveCounters, LiveEvent, LiveSessionInfo, PlaneEvent, SessionEntry } from '../live-backend.ts';
-import { ZERO_COUNTERS } from '../live-backend.ts';
+import { ZERO_COUNTERS, liveViewPlane } from '../live-backend.ts';
 import { DisplayProducer } from '../volume/display-producer.ts';
 import { defaultPlaneLevel, displayLevelFor } from '../volume/levels.ts';
 import { TaggedError } from '../../tagged-error.ts';
@@ -193,19 +193,7 @@ export class LivePipeline {
     void (async () => {
       try {
         for await (const f of view) {
-          live.latest = {
-            type: 'plane',
-            session: '',
-            channel: 0,
-            z: 0,
-            level: 0,
-            width: f.width,
-            height: f.height,
-            pixels: f.pixels,
-            version: ++live.version,
-            acquiredAtMs: f.meta.receivedMonotonicMs,
-            frameNumber: f.meta.frameNumber,
-          };
+          live.latest = liveViewPlane(f, ++live.version);
           live.throttle.note();
         }
       } catch (err) {
