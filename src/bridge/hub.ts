@@ -69,6 +69,25 @@ interface Client {
 
 const OPEN = 1;
 
+/**
+ * `task` run one call at a time: a request while it runs queues one more run (requests meanwhile
+ * share it); the returned promise settles when that run has (failures are swallowed).
+ */
+function oneAfterAnother(task: () => Promise<void>): () => Promise<void> {
+  let queued = false;
+  let chain: Promise<void> = Promise.resolve();
+  return () => {
+    if (!queued) {
+      queued = true;
+      chain = chain.then(() => {
+        queued = false;
+        return task().catch(() => undefined);
+      });
+    }
+    return chain;
+  };
+}
+
 export class LiveHub {
   private readonly o: Required<Omit<LiveHubOptions, 'greeting'>> & Pick<LiveHubOptions, 'greeting'>;
   private readonly clients = new Set<Client>();
@@ -76,10 +95,10 @@ export class LiveHub {
   /** Plane source outside a session (live view): channel → newest plane. */
   private loosePlanes = new Map<number, PlaneEvent>();
   private flushScheduled = false;
-  private planesQueued = false;
-  private planesChain: Promise<void> = Promise.resolve();
-  private volumesQueued = false;
-  private volumesChain: Promise<void> = Promise.resolve();
+  /** A plane flush after the one in progress (at most one waits). */
+  private readonly requestPlanes = oneAfterAnother(() => this.flushPlanes());
+  /** A volume round after the one in progress (at most one waits). */
+  private readonly requestVolumes = oneAfterAnother(() => this.sendVolumes());
   private readonly flushed = new Map<number, { session: string; zStart: number; zEnd: number }>();
   private tickTimer: ReturnType<typeof setInterval> | null = null;
   private volumeTimer: ReturnType<typeof setInterval> | null = null;
@@ -233,30 +252,6 @@ export class LiveHub {
   private sendBinary(c: Client, bytes: Uint8Array): void {
     c.ws.send(bytes, { binary: true });
     if (c.window !== null) c.unacked++;
-  }
-
-  /** Runs a plane flush after the one in progress (at most one waits). */
-  private requestPlanes(): Promise<void> {
-    if (!this.planesQueued) {
-      this.planesQueued = true;
-      this.planesChain = this.planesChain.then(() => {
-        this.planesQueued = false;
-        return this.flushPlanes().catch(() => undefined);
-      });
-    }
-    return this.planesChain;
-  }
-
-  /** Runs a volume round after the one in progress (at most one waits). */
-  private requestVolumes(): Promise<void> {
-    if (!this.volumesQueued) {
-      this.volumesQueued = true;
-      this.volumesChain = this.volumesChain.then(() => {
-        this.volumesQueued = false;
-        return this.sendVolumes().catch(() => undefined);
-      });
-    }
-    return this.volumesChain;
   }
 
   /** Level a viewer gets planes at. */
