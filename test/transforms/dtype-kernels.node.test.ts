@@ -18,6 +18,16 @@ function withParity(op: TransformOp, profile: 'scipy-1.10' | 'scipy-1.17'): Tran
   return op.op === 'rotate' || op.op === 'affine' ? { ...op, parity: profile } : op;
 }
 
+/** Runs each op on `vol` here and in scipy (one python call) and hands `check` both outputs and their `diff`. */
+function againstScipy(vol: Volume, ops: TransformOp[], check: (c: { op: TransformOp; got: Volume; want: Volume; d: ReturnType<typeof diff> }) => void): void {
+  const ref = scipyReference(ops.map((op) => ({ input: vol, ops: [op] })));
+  ops.forEach((op, i) => {
+    const got = applyPipeline(vol, withParity(op, ref.profile));
+    const want = ref.results[i]!.output;
+    check({ op, got, want, d: diff(got.data, want.data) });
+  });
+}
+
 /** The benchmark's ops on any dtype: all exact except the float32 mean (numpy sums float32 its own way). */
 function exactOps(): TransformOp[] {
   const ops: TransformOp[] = [];
@@ -61,15 +71,10 @@ describe.each(TYPES)('%s kernels against scipy', (type) => {
 
   it('are bit-exact for the benchmark parameters and 90° about every axis', () => {
     const vol = randomVolume(type, shape, prng(type.length * 7 + 1));
-    const ops = exactOps();
-    const ref = scipyReference(ops.map((op) => ({ input: vol, ops: [op] })));
-    ops.forEach((op, i) => {
-      const want = ref.results[i]!.output;
-      const got = applyPipeline(vol, withParity(op, ref.profile));
+    againstScipy(vol, exactOps(), ({ op, got, want, d }) => {
       const label = `${type} ${JSON.stringify(op)}`;
       expect(got.shape, label).toEqual(want.shape);
       expect(got.data.constructor, label).toBe(vol.data.constructor);
-      const d = diff(got.data, want.data);
       if (type === 'float32' && op.op === 'downsample' && op.reduce === 'mean') expect(d.maxRel, label).toBeLessThanOrEqual(1e-4);
       else expect(d.count, label).toBe(0);
     });
@@ -78,14 +83,9 @@ describe.each(TYPES)('%s kernels against scipy', (type) => {
   it('agree within tolerance on random parameters', () => {
     const rand = prng(type.length * 13 + 5);
     const vol = randomVolume(type, shape, rand);
-    const ops = randomOps(rand);
-    const ref = scipyReference(ops.map((op) => ({ input: vol, ops: [op] })));
-    ops.forEach((op, i) => {
-      const want = ref.results[i]!.output;
-      const got = applyPipeline(vol, withParity(op, ref.profile));
+    againstScipy(vol, randomOps(rand), ({ op, got, want, d }) => {
       const label = `${type} ${JSON.stringify(op)}`;
       expect(got.shape, label).toEqual(want.shape);
-      const d = diff(got.data, want.data);
       if (type === 'float32') expect(d.maxRel, label).toBeLessThanOrEqual(1e-4);
       else expect(d.maxAbs, label).toBeLessThanOrEqual(1);
     });
@@ -112,11 +112,8 @@ describe('small and special inputs', () => {
     const rand = prng(type.length * 3 + 2);
     for (const shape of [[9, 7, 11], [1, 5, 2], [3, 1, 4], [4, 3, 1]] as Shape3[]) {
       const vol = randomVolume(type, shape, rand);
-      const ops = edgeOps(shape);
-      const ref = scipyReference(ops.map((op) => ({ input: vol, ops: [op] })));
-      ops.forEach((op, i) => {
+      againstScipy(vol, edgeOps(shape), ({ op, d }) => {
         const label = `${type} ${shape.join('×')} ${JSON.stringify(op)}`;
-        const d = diff(applyPipeline(vol, withParity(op, ref.profile)).data, ref.results[i]!.output.data);
         if (type === 'float32') expect(d.maxRel, label).toBeLessThanOrEqual(1e-4);
         else expect(d.maxAbs, label).toBeLessThanOrEqual(1);
       });
@@ -138,10 +135,7 @@ describe('small and special inputs', () => {
       ops.push({ op: 'shift', offset: [1.5, -0.5, 0.25], order: 1 });
     }
     ops.push({ op: 'downsample', factor: 2, reduce: 'max' });
-    const ref = scipyReference(ops.map((op) => ({ input: vol, ops: [op] })));
-    ops.forEach((op, i) => {
-      // diff counts a NaN against a number as a difference.
-      expect(diff(applyPipeline(vol, withParity(op, ref.profile)).data, ref.results[i]!.output.data).count, JSON.stringify(op)).toBe(0);
-    });
+    // diff counts a NaN against a number as a difference.
+    againstScipy(vol, ops, ({ op, d }) => expect(d.count, JSON.stringify(op)).toBe(0));
   });
 });
