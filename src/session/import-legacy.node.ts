@@ -13,12 +13,11 @@
  * r.path; // '/data/demo.ome.zarr' (or with a UTC timestamp appended when that exists)
  */
 import path from 'node:path';
-import type { FrameMeta } from '../acquisition/connector.ts';
 import { TaggedError } from '../tagged-error.ts';
 import pkg from '../../package.json' with { type: 'json' };
 import { ZGROUP_JSON, jsonBytes, sessionLayout, validateSessionMetadata, zarrayJson, zattrsJson } from './metadata/index.ts';
 import type { ChannelInit, FlamingoAttrs, IlluminationSide, SessionLayoutInit, StageReference, Zyx } from './metadata/index.ts';
-import { importPlanSummary } from './metadata/build.ts';
+import { existingPlaneMeta, importPlanSummary } from './metadata/build.ts';
 import type { ImageDescription, LegacyInfo } from './read/description.ts';
 import { openPath } from './read/open-file.node.ts';
 import { FsStore } from './store/fs-store.ts';
@@ -239,7 +238,7 @@ export async function importLegacySession(o: ImportLegacyOptions): Promise<Impor
         for (let z = z0; z < z1; z++) {
           const pixels = data.subarray((z - z0) * planeVoxels, (z - z0 + 1) * planeVoxels);
           if (!nonZero[c]) nonZero[c] = pixels.some((v) => v !== 0);
-          const frame: WriterFrame = { pixels, width: X, height: Y, meta: frameMeta(c, z, Z, frameNumber++, channels[c]!) };
+          const frame: WriterFrame = { pixels, width: X, height: Y, meta: existingPlaneMeta(c, z, Z, frameNumber++, lightOf(channels[c]!)) };
           placement.set(frame, { channel: c, z, y: 0, x: 0 });
           if ((await writer.write(frame)) === 'dropped') throw new ImportError('failed', `The session writer dropped plane ${z} of channel ${c}.`);
         }
@@ -270,24 +269,9 @@ export async function importLegacySession(o: ImportLegacyOptions): Promise<Impor
   };
 }
 
-function frameMeta(c: number, z: number, zCount: number, frameNumber: number, ch: ChannelInit): FrameMeta {
-  const laser = ch.laser_nm == null ? 0 : SLOT_LASERS.indexOf(ch.laser_nm) + 1;
-  return {
-    channel: c,
-    channelIndex: c,
-    laser,
-    wavelengthNm: ch.laser_nm ?? null,
-    side: ch.illumination_side ?? 'left',
-    zIndex: z,
-    zCount,
-    stage: { xMm: 0, yMm: 0, zMm: 0, rDeg: 0 },
-    tileIndex: 0,
-    timepoint: 0,
-    stackIndex: c,
-    frameNumber,
-    receivedAtMs: Date.now(),
-    receivedMonotonicMs: performance.now(),
-  };
+/** The laser slot and side of a legacy channel, as its frames carry them. */
+function lightOf(ch: ChannelInit): { laser: number; wavelengthNm: number | null; side: IlluminationSide } {
+  return { laser: ch.laser_nm == null ? 0 : SLOT_LASERS.indexOf(ch.laser_nm) + 1, wavelengthNm: ch.laser_nm ?? null, side: ch.illumination_side ?? 'left' };
 }
 
 /**

@@ -13,6 +13,7 @@
  * await store.set('.zattrs', zattrsBytes(layout, flamingo));
  */
 
+import type { FrameMeta } from '../../acquisition/connector.ts';
 import { MetadataError } from './errors.ts';
 import { jsonBytes } from './json.ts';
 import { dtypeRange } from './layout.ts';
@@ -23,6 +24,7 @@ import {
 } from './types.ts';
 import type {
   AcquisitionFacts,
+  IlluminationSide,
   Accumulation,
   FlamingoAttrs,
   MicroscopeInfo,
@@ -179,6 +181,27 @@ export function importPlanSummary(channels: number): PlanSummary {
     channels: Array.from({ length: channels }, (_, i) => i),
     timepoints: null,
     interval_s: null,
+  };
+}
+
+/**
+ * The frame metadata of plane `z` of channel `c` of existing data (an import, a transform): no
+ * stage, one stack per channel; `light` says which laser and side the channel had, when known.
+ */
+export function existingPlaneMeta(c: number, z: number, zCount: number, frameNumber: number, light: { laser: number; wavelengthNm: number | null; side: IlluminationSide } = { laser: 0, wavelengthNm: null, side: 'left' }): FrameMeta {
+  return {
+    channel: c,
+    channelIndex: c,
+    ...light,
+    zIndex: z,
+    zCount,
+    stage: { xMm: 0, yMm: 0, zMm: 0, rDeg: 0 },
+    tileIndex: 0,
+    timepoint: 0,
+    stackIndex: c,
+    frameNumber,
+    receivedAtMs: Date.now(),
+    receivedMonotonicMs: performance.now(),
   };
 }
 

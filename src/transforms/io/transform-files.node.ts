@@ -13,8 +13,7 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pkg from '../../../package.json' with { type: 'json' };
-import type { FrameMeta } from '../../acquisition/connector.ts';
-import { importPlanSummary } from '../../session/metadata/build.ts';
+import { existingPlaneMeta, importPlanSummary } from '../../session/metadata/build.ts';
 import { sessionLayout, type ChannelInit, type SessionLayoutInit } from '../../session/metadata/layout.ts';
 import type { SessionDtype } from '../../session/metadata/types.ts';
 import { encodeNpy } from '../../session/npy-write.ts';
@@ -225,7 +224,7 @@ async function runSession(job: Job, image: ImageDescription): Promise<TransformF
           pixels: result.data.subarray(z * Y * X, (z + 1) * Y * X),
           width: X,
           height: Y,
-          meta: planeMeta(c, z, Z, frameNumber++),
+          meta: existingPlaneMeta(c, z, Z, frameNumber++),
         };
         placement.set(frame, { channel: c, z, y: 0, x: 0 });
         if ((await writer.write(frame)) === 'dropped') throw new TransformError('worker-failed', `The session writer dropped plane ${z} of channel ${c}.`);
@@ -248,25 +247,5 @@ async function runSession(job: Job, image: ImageDescription): Promise<TransformF
     inputShape: [...level.shape],
     outputShape: [C, ...outZyx],
     seconds: (performance.now() - t0) / 1000,
-  };
-}
-
-function planeMeta(c: number, z: number, zCount: number, frameNumber: number): FrameMeta {
-  const now = Date.now();
-  return {
-    channel: c,
-    channelIndex: c,
-    laser: 0,
-    wavelengthNm: null,
-    side: 'left',
-    zIndex: z,
-    zCount,
-    stage: { xMm: 0, yMm: 0, zMm: 0, rDeg: 0 },
-    tileIndex: 0,
-    timepoint: 0,
-    stackIndex: c,
-    frameNumber,
-    receivedAtMs: now,
-    receivedMonotonicMs: performance.now(),
   };
 }
