@@ -53,12 +53,17 @@ export interface EngineOutput {
 }
 
 export interface EngineOptions {
+  /** Phantom seed (default 1). */
   seed?: number;
+  /** Sensor size = initial ROI (default 2048 × 2048). */
   frameWidth?: number;
   frameHeight?: number;
+  /** Applied over the profile. */
   quirks?: Partial<QuirkSwitches>;
   profile?: 'default' | 'rig';
+  /** Camera rate cap (default 40.2). */
   maxFps?: number;
+  /** Multiplies every simulated duration (moves, frame interval, min busy time). Default 1. */
   timeScale?: number;
   /** ScopeSettings served on 4105; default: the §9.4 text with this host and port. */
   settingsText?: string;

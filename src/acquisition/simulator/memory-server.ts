@@ -15,23 +15,10 @@
  */
 import { MemoryNetwork, type MemorySocket } from '../flamingo/memory-transport.ts';
 import { CommandStreamParser } from '../protocol/command-stream.ts';
-import { SimulatorEngine, engineOptions, type EngineOutput, type LiveFrame } from './engine.ts';
+import { SimulatorEngine, engineOptions, type EngineOutput, type EngineSettings, type LiveFrame } from './engine.ts';
 import type { Phantom } from './phantom.ts';
-import type { QuirkSwitches } from './quirks.ts';
 
-export interface MemorySimulatorOptions {
-  /** Phantom seed (default 1). */
-  seed?: number;
-  /** Sensor size = initial ROI (default 2048 × 2048). */
-  frameWidth?: number;
-  frameHeight?: number;
-  profile?: 'default' | 'rig';
-  quirks?: Partial<QuirkSwitches>;
-  /** Camera rate cap (default 40.2). */
-  maxFps?: number;
-  /** Multiplies every simulated duration (default 1). */
-  timeScale?: number;
-  settingsText?: string;
+export interface MemorySimulatorOptions extends EngineSettings {
   /** The network to listen on (default: a new one). */
   network?: MemoryNetwork;
   /** Host name the connector uses and the ScopeSettings name (default 'memory'). */

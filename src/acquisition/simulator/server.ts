@@ -14,37 +14,22 @@
 
 import { createServer, type Server, type Socket } from 'node:net';
 import { CommandStreamParser } from '../protocol/command-stream.ts';
-import { SimulatorEngine, engineOptions, type EngineOutput, type LiveFrame } from './engine.ts';
+import { SimulatorEngine, engineOptions, type EngineOutput, type EngineSettings, type LiveFrame } from './engine.ts';
 import type { FrameSourceStats } from './frame-source.ts';
 import { LiveViewer } from './live-viewer.ts';
 import type { Phantom } from './phantom.ts';
-import type { QuirkSwitches } from './quirks.ts';
 
-export interface SimulatorOptions {
+export interface SimulatorOptions extends EngineSettings {
   /** Address to bind (default '127.0.0.1'). */
   host?: string;
   /** Command port; 0 picks a free pair (port, port + 1). Default 53717. Live port = port + 1. */
   port?: number;
-  /** Phantom seed (default 1). */
-  seed?: number;
-  /** Sensor size = initial ROI (default 2048 × 2048). */
-  frameWidth?: number;
-  frameHeight?: number;
-  profile?: 'default' | 'rig';
-  /** Applied over the profile. */
-  quirks?: Partial<QuirkSwitches>;
-  /** Camera rate cap (default 40.2). */
-  maxFps?: number;
-  /** Multiplies every simulated duration (moves, frame interval, min busy time). Default 1. */
-  timeScale?: number;
   /** For the dropMidFrame quirk (default 3). */
   dropMidFrameAfter?: number;
   /** For dropIdleConnections (default 30000). */
   idleDropMs?: number;
   /** Frames queued per live viewer before the oldest is dropped (10–64, default 16). */
   viewerQueueFrames?: number;
-  /** ScopeSettings text to serve instead of the default. */
-  settingsText?: string;
   /** Silent by default. */
   log?: (line: string) => void;
 }
