@@ -381,10 +381,8 @@ export class LiveImage {
       if (!out) out = src.slice(offset, offset + n);
       else maxInto(out, src, offset);
     };
-    const missing: number[] = [];
-    for (let z = 0; z < Z; z++) if (!this.cache?.displayPlane(c, z)) missing.push(z);
-    for (const part of await this.storeParts(c, missing, signal)) {
-      for (const z of missing) if (z >= part.z0 && z < part.z1) take(part.data, (z - part.z0) * n);
+    for (const part of await this.storeParts(c, signal)) {
+      for (let z = part.z0; z < part.z1; z++) if (!this.cache?.displayPlane(c, z)) take(part.data, (z - part.z0) * n);
     }
     out ??= emptyOf(this.dtype, n);
     this.mipMemo.set(c, { key, data: out });
@@ -430,8 +428,7 @@ export class LiveImage {
     const total = Z * n;
     const step = Math.max(1, total / maxSamples);
     const count = Math.min(maxSamples, total);
-    const missing = Array.from({ length: Z }, (_, z) => z).filter((z) => !this.cache?.displayPlane(c, z));
-    const parts = await this.storeParts(c, missing, signal);
+    const parts = await this.storeParts(c, signal);
     aborted(signal);
     const out = parts[0] ? newLike(parts[0].data, count) : emptyOf(this.dtype, count);
     for (let i = 0; i < count; i++) {
@@ -445,15 +442,17 @@ export class LiveImage {
   }
 
   /**
-   * Display-level planes of channel `c` the viewer lacks (`missing`), read from the store: every
+   * Display-level planes of channel `c`, read from the store where the viewer lacks some: every
    * plane of a stored session in one read; for a session being acquired only the z-slabs
    * announced flushed, since the others are not in the store yet (the planes not acquired yet
    * are most of them, and asking for them would fetch every chunk of the level for nothing).
    * Reads are kept per slab until the store is reopened.
    */
-  private async storeParts(c: number, missing: readonly number[], signal?: AbortSignal): Promise<Array<{ z0: number; z1: number; data: PixelArray }>> {
-    if (missing.length === 0 || !this.desc) return [];
+  private async storeParts(c: number, signal?: AbortSignal): Promise<Array<{ z0: number; z1: number; data: PixelArray }>> {
     const Z = this.levelShapes[this.displayLevel]![1]!;
+    const missing: number[] = [];
+    for (let z = 0; z < Z; z++) if (!this.cache?.displayPlane(c, z)) missing.push(z);
+    if (missing.length === 0 || !this.desc) return [];
     const ranges: Array<[number, number]> = [];
     if (this.infoValue.status !== 'acquiring') ranges.push([0, Z]);
     else {
