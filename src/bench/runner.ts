@@ -32,6 +32,16 @@ export interface TransformExecutor {
 
 export type ModeChoice = Mode | 'both';
 
+/** What a person chooses for a suite run: the command's options and the panel's form alike. */
+export interface SuiteChoice {
+  sizes: number[];
+  iterations: number;
+  warmup: number;
+  mode: ModeChoice;
+  workers: number;
+  tests: TestName[];
+}
+
 export interface SuiteProgress {
   /** `floor(100·k/N)` before the k-th of N tests, 100 at the end (§6). */
   percent: number;

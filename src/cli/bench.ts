@@ -16,7 +16,7 @@ import path from 'node:path';
 import type { Comparison } from '../bench/compare.ts';
 import type { BenchmarkEnvironment } from '../bench/environment.ts';
 import type { BenchmarkResult, CompleteRun } from '../bench/results.ts';
-import type { ModeChoice, SuiteProgress, SuiteRun, TransformExecutor } from '../bench/runner.ts';
+import type { SuiteChoice, SuiteProgress, SuiteRun, TransformExecutor } from '../bench/runner.ts';
 import type { ScipyCheck, ScipyReference } from '../bench/scipy.node.ts';
 import { TEST_NAMES, type TestName } from '../bench/suite.ts';
 import type { ParityProfile } from '../transforms/types.ts';
@@ -108,13 +108,7 @@ CSV and JSON files. '--json -' prints the comparison as JSON.`,
 // ---------------------------------------------------------------------------------------------
 // bench
 
-interface BenchArgs {
-  sizes: number[];
-  iterations: number;
-  warmup: number;
-  mode: ModeChoice;
-  workers: number;
-  tests: TestName[];
+interface BenchArgs extends SuiteChoice {
   seed: number | undefined;
   parity: ParityProfile | undefined;
   csv: string | undefined;

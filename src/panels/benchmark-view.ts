@@ -14,17 +14,11 @@ import type { BenchRunOptions } from '../bench/bench-api.ts';
 import { compareRuns, formatRatio, type ComparedTest, type Verdict } from '../bench/compare.ts';
 import { DEFAULT_CSV_NAME, DEFAULT_JSON_NAME, toCsv, toJson } from '../bench/export.ts';
 import type { AnyResult, BenchmarkRun, CompleteRun } from '../bench/results.ts';
-import { resolveSettings, type ModeChoice } from '../bench/runner.ts';
-import { REFERENCE_SIZES, TEST_NAMES, splitResultName, type TestName } from '../bench/suite.ts';
+import { resolveSettings, type SuiteChoice } from '../bench/runner.ts';
+import { REFERENCE_SIZES, TEST_NAMES, splitResultName } from '../bench/suite.ts';
 
-export interface BenchForm {
-  sizes: number[];
-  iterations: number;
-  warmup: number;
-  mode: ModeChoice;
-  workers: number;
-  tests: TestName[];
-}
+/** The panel's suite form. */
+export type BenchForm = SuiteChoice;
 
 /** The reference dialog's defaults: 200³, 5 iterations, 1 warm-up, FAST, every test. */
 export function defaultBenchForm(cores: number): BenchForm {
