@@ -76,7 +76,7 @@ function procCpuSeconds(pid: number | undefined): number | null {
 async function spawnSimulator(width: number, height: number, maxFps: number): Promise<SimProcess> {
   const child = spawn(
     process.execPath,
-    [BIN, 'sim', '--port', '0', '--json', '--frame-size', `${width}x${height}`, '--max-fps', String(maxFps)],
+    [BIN, 'sim', '--port', '0', '--json', '--frame-size', `${width}x${height}`, '--max-fps', String(maxFps), '--replay-when-behind'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';

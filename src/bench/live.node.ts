@@ -117,7 +117,7 @@ export async function runLiveBenchmark(options: LiveBenchOptions = {}): Promise<
     log('building the viewer app …');
     const appDir = path.join(tmp, 'app');
     await build({ configFile: 'app/vite.config.ts', logLevel: 'error', build: { outDir: appDir, emptyOutDir: true, sourcemap: false } });
-    bridge = await startBridge({ port: 0, sessionsDir: path.join(tmp, 'sessions'), app: { dist: appDir, devRoot: null }, simulator: { seed: 1, frameWidth: size, frameHeight: size }, log: (level, m) => level !== 'info' && log(`bridge ${level}: ${m}`) });
+    bridge = await startBridge({ port: 0, sessionsDir: path.join(tmp, 'sessions'), app: { dist: appDir, devRoot: null }, simulator: { seed: 1, frameWidth: size, frameHeight: size, replayWhenBehind: true }, log: (level, m) => level !== 'info' && log(`bridge ${level}: ${m}`) });
     log(`bridge at ${bridge.url}; opening headless Chromium …`);
     page = await launchChromium({ executable: options.chromium ?? '/usr/bin/chromium', width: 1280, height: 900, args: CHROMIUM_FLAGS });
     await page.goto(bridge.readyUrl);

@@ -16,6 +16,7 @@ export const simOptions = {
   quirk: { type: 'string', multiple: true, value: 'NAME', description: 'switch one quirk on (see below)' },
   'max-fps': { type: 'string', value: 'F', description: 'camera frame-rate cap', default: '40.2' },
   'time-scale': { type: 'string', value: 'K', description: 'multiply every simulated duration by K', default: '1' },
+  'replay-when-behind': { type: 'boolean', description: 'keep the frame rate when synthesis cannot, by resending the newest finished frame (throughput tests; frames then show another plane)' },
 } as const satisfies Command['options'];
 
 /** Simulator options from the parsed `sim` flags (shared by `sim`, `probe --microscope sim` and `demo`). */
@@ -37,6 +38,7 @@ export function simulatorOptionsFrom(values: OptionValues): SimulatorOptions {
     quirks,
     maxFps: parseNumberOption('--max-fps', String(values['max-fps'] ?? '40.2'), 0.1, 10000),
     timeScale: parseNumberOption('--time-scale', String(values['time-scale'] ?? '1'), 0.001, 100),
+    replayWhenBehind: values['replay-when-behind'] === true,
   };
 }
 

@@ -213,7 +213,7 @@ describe('viewer app (browser-only)', () => {
       .poll(async () => {
         const real = await contrastOf({ bright, dark });
         const control = await contrastOf(mirrored);
-        return real > 30 && real > 2 * Math.max(control, 1) ? 'placed' : `bright − dark ${real.toFixed(1)}, mirrored ${control.toFixed(1)}`;
+        return real > 30 && real > 2 * Math.max(control, 1) ? 'placed' : `bright − dark ${real.toFixed(1)}, mirrored ${control.toFixed(1)}; ${await counters(page)}`;
       }, { timeout: 30_000, interval: 1000 })
       .toBe('placed');
 

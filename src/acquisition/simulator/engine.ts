@@ -72,16 +72,22 @@ export interface EngineOptions {
   phantom?: Phantom;
   /** Byte budget of the clean-plane cache (default 256 MiB). */
   planeCacheBytes?: number;
+  /**
+   * Keep the camera rate when frame synthesis cannot, by replaying the newest finished frame
+   * (frames then carry another plane's pixels). For throughput benchmarks; default false: every
+   * frame shows its plane, and a busy machine slows the camera down.
+   */
+  replayWhenBehind?: boolean;
   now?: () => number;
 }
 
 /** The camera and sample settings a simulator server passes to its engine (TCP and in-memory alike). */
-export type EngineSettings = Pick<EngineOptions, 'seed' | 'frameWidth' | 'frameHeight' | 'profile' | 'quirks' | 'maxFps' | 'timeScale' | 'settingsText'>;
+export type EngineSettings = Pick<EngineOptions, 'seed' | 'frameWidth' | 'frameHeight' | 'profile' | 'quirks' | 'maxFps' | 'timeScale' | 'settingsText' | 'replayWhenBehind'>;
 
 /** The engine options for a server's settings at `host:port`. */
 export function engineOptions(o: EngineSettings, host: string, port: number): EngineOptions {
-  const { seed, frameWidth, frameHeight, profile, quirks, maxFps, timeScale, settingsText } = o;
-  return { seed, frameWidth, frameHeight, profile, quirks, maxFps, timeScale, settingsText, host, port };
+  const { seed, frameWidth, frameHeight, profile, quirks, maxFps, timeScale, settingsText, replayWhenBehind } = o;
+  return { seed, frameWidth, frameHeight, profile, quirks, maxFps, timeScale, settingsText, replayWhenBehind, host, port };
 }
 
 export interface EngineStats {
@@ -189,7 +195,7 @@ export class SimulatorEngine implements RunHost {
       options.settingsText ?? defaultScopeSettingsText({ name: 'simscope', host: options.host ?? '127.0.0.1', port: options.port ?? 53717 });
     this.scope = parseScopeSettings(this.settingsText);
     this.phantom = options.phantom ?? createPhantom(seed);
-    this.frames = new FrameSource(this.phantom, { seed, planeCacheBytes: options.planeCacheBytes });
+    this.frames = new FrameSource(this.phantom, { seed, planeCacheBytes: options.planeCacheBytes, replayWhenBehind: options.replayWhenBehind });
     this.stage = new Stage({
       now: this.now,
       position: { ...this.scope.home },

@@ -2,12 +2,16 @@
  * Frame synthesis with caching (pure). A frame is described by what the camera sees
  * (stage position, ROI, pixel size, illumination); its clean plane (offset + signal, as
  * uint16) is rendered once and cached by that description within a byte budget, and
- * each frame adds fresh camera noise into a pooled buffer. When the acquisition clock
- * runs ahead of what synthesis can sustain (`next`), frames are made by a background job
- * in short slices and the clock replays the last noisy buffer until a new one is done.
- * "Can sustain" looks at the cheapest of the last few frames, so one stall (a garbage
- * collection, a busy CPU, the first unoptimised frames) does not start replays: a simulator
- * that keeps up sends the same pixels for the same seed and requests, run after run.
+ * each frame adds fresh camera noise into a pooled buffer.
+ *
+ * By default every frame `next` returns shows what the camera sees at its request, however
+ * long that takes: a busy machine slows the camera down instead of sending wrong pixels.
+ * With `replayWhenBehind` (throughput benchmarks, where the rate matters more than the
+ * pixels), when the acquisition clock runs ahead of what synthesis can sustain, frames are
+ * made by a background job in short slices and the clock replays the last noisy buffer until
+ * a new one is done: those frames carry another request's pixels. "Can sustain" looks at the
+ * cheapest of the last few frames, so one stall (a garbage collection, a busy CPU, the first
+ * unoptimised frames) does not start replays.
  *
  * @example
  * const src = new FrameSource(createPhantom(1));
@@ -112,9 +116,13 @@ export class FrameSource {
   private readonly recentRenderMs: number[] = [];
   private readonly recentNoiseMs: number[] = [];
 
-  constructor(phantom: Phantom, options: { seed?: number; planeCacheBytes?: number; camera?: CameraModel } = {}) {
+  /** Whether `next` may replay frames to keep the clock's rate (see the module comment). */
+  readonly replayWhenBehind: boolean;
+
+  constructor(phantom: Phantom, options: { seed?: number; planeCacheBytes?: number; camera?: CameraModel; replayWhenBehind?: boolean } = {}) {
     this.phantom = phantom;
     this.camera = options.camera ?? new CameraModel();
+    this.replayWhenBehind = options.replayWhenBehind ?? false;
     this.cacheBudget = options.planeCacheBytes ?? 256 * 1024 * 1024;
     this.rng = new Rng(deriveSeed(options.seed ?? phantom.seed, 'frame-noise'));
   }
@@ -129,16 +137,16 @@ export class FrameSource {
   }
 
   /**
-   * The next frame for a camera clock with this interval. When a fresh frame costs at
-   * most half an interval (and always for the first two frames) it is made right here.
-   * Otherwise frames are made by a background job in slices of about 2 ms (so socket
-   * writes keep flowing between them), and each call returns the newest finished frame,
+   * The next frame for a camera clock with this interval: made right here for `req`. Only with
+   * `replayWhenBehind`, and only when a fresh frame costs more than half an interval (never for
+   * the first two frames), frames are made by a background job in slices of about 2 ms (so
+   * socket writes keep flowing between them), and each call returns the newest finished frame,
    * or replays the previous one.
    */
   next(req: FrameRequest, intervalMs: number): SynthFrame {
     const bytes = req.width * req.height * 2;
     const last = this.last;
-    if (!last || last.payload.bytes.byteLength !== bytes || this.stats.fresh < WARMUP_FRAMES || this.expectedCostMs(req) <= intervalMs * 0.5) {
+    if (!this.replayWhenBehind || !last || last.payload.bytes.byteLength !== bytes || this.stats.fresh < WARMUP_FRAMES || this.expectedCostMs(req) <= intervalMs * 0.5) {
       this.dropJob();
       return this.frame(req);
     }

@@ -98,8 +98,26 @@ describe('frame source', () => {
     dark.payload.release();
   });
 
-  it('makes frames on the spot when cheap, else in the background while replaying the last one', async () => {
+  it('by default makes every frame for its own request, however far behind the clock is', () => {
     const src = new FrameSource(createPhantom(2));
+    const exact = new FrameSource(createPhantom(2));
+    const other = { ...req, zMm: 18.62 };
+    for (const [i, r] of [req, req, other, req, other].entries()) {
+      // An interval far below the synthesis cost: with replays this would resend earlier pixels.
+      const f = src.next(r, 1e-6);
+      const want = exact.frame(r);
+      expect(f.replayed, `frame ${i}`).toBe(false);
+      expect(f.payload.bytes, `frame ${i}`).toEqual(want.payload.bytes);
+      f.payload.release();
+      want.payload.release();
+    }
+    expect(src.stats.replayed).toBe(0);
+    src.clear();
+    exact.clear();
+  });
+
+  it('with replayWhenBehind, makes frames on the spot when cheap, else in the background while replaying the last one', async () => {
+    const src = new FrameSource(createPhantom(2), { replayWhenBehind: true });
     const a = src.next(req, 1000);
     const b = src.next(req, 1000);
     expect([a.replayed, b.replayed]).toEqual([false, false]);

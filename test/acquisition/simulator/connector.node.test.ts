@@ -7,11 +7,6 @@ import { startSimulator, type RunningSimulator } from '../../../src/acquisition/
 /** Fast run timing (the simulator runs at time scale 0.05). */
 const RUN = { startPollDelayMs: 100, startPollIntervalMs: 100, busyPollIntervalMs: 250, rejectAfterMs: 1500, drainQuietMs: 60, drainMaxMs: 1000 };
 const SIM = { seed: 7, frameWidth: 64, frameHeight: 64, timeScale: 0.05 };
-/**
- * For pixel equality the camera clock must stay slower than synthesis, or the simulator
- * replays frames (frame-source.ts) wherever the machine is busy: 12.5 ms per frame.
- */
-const SIM_SAME_PIXELS = { ...SIM, timeScale: 0.5 };
 
 const plan: AcquisitionPlan = {
   kind: 'zstack',
@@ -62,10 +57,10 @@ afterEach(async () => {
 
 describe('SimulatedConnector: the Flamingo client over in-memory streams to the simulator engine', () => {
   it('gives the same frames (metadata and pixels) for a two-laser z-stack as FlamingoConnector over TCP', async () => {
-    tcp = await startSimulator({ port: 0, ...SIM_SAME_PIXELS });
+    tcp = await startSimulator({ port: 0, ...SIM });
     const overTcp = new FlamingoConnector({ host: '127.0.0.1', port: tcp.port, motionSettleMs: 0, run: RUN });
     scopes.push(overTcp);
-    const inMemory = new SimulatedConnector({ motionSettleMs: 0, run: RUN, simulator: SIM_SAME_PIXELS });
+    const inMemory = new SimulatedConnector({ motionSettleMs: 0, run: RUN, simulator: SIM });
     scopes.push(inMemory);
 
     const a = await acquireAll(overTcp);
