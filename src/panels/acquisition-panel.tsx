@@ -7,7 +7,7 @@
  * @example
  * <AcquisitionPanel backend={backend} viewer={viewer} />
  */
-import { useId, useMemo, useState } from 'react';
+import { useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { FormEvent, ReactElement } from 'react';
 import type { StagePosition } from '../acquisition/connector.ts';
 import type { PanelProps } from './types.ts';
@@ -38,6 +38,17 @@ export function AcquisitionPanel({ backend, viewer }: PanelProps): ReactElement 
   const camera = live.microscope?.info ?? { width: 2048, height: 2048 };
   const estimate = checked.ok ? estimatePlan(checked.request, camera) : null;
   const connected = live.microscope !== null;
+  // The plan starts at the stage's Z once per connection: after Connect here, or when this page
+  // opens on a backend that is connected already (a second tab on the bridge). A layout effect,
+  // so that Start is never clickable with the form still at the default Z.
+  const planAtStage = useRef(false);
+  const stageZ = connected ? (live.position?.zMm ?? null) : null;
+  useLayoutEffect(() => {
+    if (!connected) planAtStage.current = false;
+    if (stageZ === null || planAtStage.current) return;
+    planAtStage.current = true;
+    setForm((f) => ({ ...defaultPlanForm({ zMm: stageZ, lasers: f.lasers.length > 0 ? f.lasers : lasers }), name: f.name }));
+  }, [connected, stageZ, lasers]);
 
   async function run(label: string, action: () => Promise<void>): Promise<void> {
     setBusy(label);
@@ -56,9 +67,7 @@ export function AcquisitionPanel({ backend, viewer }: PanelProps): ReactElement 
       const microscope = target === 'sim' ? 'sim' : address.trim();
       const info = await backend.connect({ microscope });
       fold({ type: 'connected', info, microscope });
-      const p = await backend.getPosition();
-      fold({ type: 'position', position: p });
-      setForm((f) => ({ ...defaultPlanForm({ zMm: p.zMm, lasers: f.lasers.length > 0 ? f.lasers : lasers }), name: f.name }));
+      fold({ type: 'position', position: await backend.getPosition() });
     });
 
   const moveStage = (e: FormEvent): Promise<void> => {

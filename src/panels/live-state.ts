@@ -51,6 +51,7 @@ export function reduceLiveState(state: LiveState, event: LiveEvent): LiveState {
       return {
         ...state,
         microscope: null,
+        position: null,
         acquiring: false,
         messages: withMessage(state, { level: 'warn', message: `Disconnected: ${event.reason}` }),
       };

@@ -51,8 +51,20 @@ describe('viewer app (served by the bridge)', () => {
     await page.getByText(/^Connected to /).or(connect).first().waitFor({ timeout: 60_000 });
     if (await connect.isVisible()) await connect.click();
     await page.getByText(/^Connected to /).waitFor({ timeout: 60_000 });
+    const plan = page.getByRole('form', { name: 'Acquisition plan' });
+    // The plan starts at the stage's Z (the simulator's home, 19 mm) ...
+    await expect.poll(async () => plan.getByLabel('Start Z (mm)').inputValue(), { timeout: 30_000 }).toBe('19');
 
-    await page.getByRole('form', { name: 'Acquisition plan' }).getByLabel('Session name').fill('bridge-test');
+    // ... also in a second tab opened on the bridge that is connected already.
+    const second = await h.newPage({ fresh: true });
+    await second.goto(bridge.readyUrl);
+    await second.getByText(/^Connected to /).waitFor({ timeout: 60_000 });
+    const secondPlan = second.getByRole('form', { name: 'Acquisition plan' });
+    await expect.poll(async () => secondPlan.getByLabel('Start Z (mm)').inputValue(), { timeout: 30_000 }).toBe('19');
+    expect(await secondPlan.getByLabel('End Z (mm)').inputValue()).toBe('19.1');
+    await second.close();
+
+    await plan.getByLabel('Session name').fill('bridge-test');
     await page.getByRole('button', { name: 'Start acquisition' }).click();
     const counters = page.getByRole('status', { name: 'Counters' });
     let first = -1;

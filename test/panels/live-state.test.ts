@@ -38,11 +38,13 @@ describe('live state', () => {
     expect(s.session).toBe(session);
   });
 
-  it('forgets the microscope and stops on a disconnect, saying why', () => {
-    let s = reduceLiveState(initialLiveState(), { type: 'acquisition', phase: 'started', session: 'a' });
+  it('forgets the microscope and its stage position and stops on a disconnect, saying why', () => {
+    let s = reduceLiveState(initialLiveState(), { type: 'position', position: { xMm: 8, yMm: 14, zMm: 19, rDeg: 0 } });
+    s = reduceLiveState(s, { type: 'acquisition', phase: 'started', session: 'a' });
     s = reduceLiveState(s, { type: 'disconnected', reason: 'socket closed' });
     expect(s.acquiring).toBe(false);
     expect(s.microscope).toBeNull();
+    expect(s.position).toBeNull();
     expect(s.messages.at(-1)).toEqual({ level: 'warn', message: 'Disconnected: socket closed' });
   });
 
