@@ -10,6 +10,7 @@
  */
 import { applyPipeline, implementationOf } from '../transforms/apply.ts';
 import { outputShape, type TransformOp } from '../transforms/types.ts';
+import { sharedVolumeBuffer } from '../transforms/kernels/wasm/shared-memories.ts';
 import type { TransformPool } from '../transforms/pool/types.ts';
 import type { TransformExecutor } from './runner.ts';
 
@@ -43,10 +44,12 @@ export function poolExecutor(pool: TransformPool, implementation = DEFAULT_IMPLE
     allocate: (length) => new Uint16Array(typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(length * 2) : new ArrayBuffer(length * 2)),
     // One output buffer per output size, reused across iterations (the reference allocates
     // nothing in the timed region either): a fresh 16 MB output costs page faults, not work.
+    // It lies over WebAssembly memory where it can, as the outputs the pool makes for integer
+    // shifts do (the masked copy moves planes there with one copy less).
     run: (input, ops, signal) => {
       const shape = ops.reduce<[number, number, number]>((s, op) => outputShape(s, op), [...input.shape]);
       const length = shape[0] * shape[1] * shape[2];
-      if (out === null || out.length !== length) out = new Uint16Array(typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(length * 2) : new ArrayBuffer(length * 2));
+      if (out === null || out.length !== length) out = new Uint16Array(typeof SharedArrayBuffer === 'function' ? sharedVolumeBuffer(length * 2) : new ArrayBuffer(length * 2), 0, length);
       return pool.run(input, ops, { signal, out });
     },
   };

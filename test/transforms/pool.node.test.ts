@@ -5,6 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPipeline } from '../../src/transforms/apply.ts';
 import { createNodeTransformPool, type NodeTransformPool } from '../../src/transforms/pool/node-pool.node.ts';
+import { shiftVolume } from '../../src/transforms/kernels/shift.ts';
+import { memoryOf, sharedVolumeBuffer } from '../../src/transforms/kernels/wasm/shared-memories.ts';
 import { isTransformError } from '../../src/transforms/types.ts';
 import type { TransformOp , TransformError} from '../../src/transforms/types.ts';
 import { prng } from '../support.ts';
@@ -52,6 +54,41 @@ describe('NodeTransformPool', () => {
       }
     });
   }
+
+  for (const type of ['uint8', 'uint16', 'float32'] as const) {
+    it(`${type}: integer shifts are written into WebAssembly memory, equal to the single-thread result`, async () => {
+      // 17 × 13 planes: odd byte lengths, so source and target planes are misaligned too.
+      const vol = randomVolume(type, [15, 13, 17], prng(11));
+      const shifts: TransformOp[] = [
+        { op: 'shift', offset: [3, 2, -5], order: 1 },
+        { op: 'shift', offset: [-4, -6, 7], order: 1, cval: 9 },
+        { op: 'shift', offset: [0.4, 1.6, -2.5], order: 0, cval: -1.5 },
+        { op: 'shift', offset: [0, 0, 16], order: 0, cval: 3 },
+        { op: 'shift', offset: [0, 20, 0], order: 1 },
+        { op: 'shift', offset: [0, 0, 0], order: 1 },
+      ];
+      for (const op of shifts) {
+        const want = applyPipeline(vol, op);
+        const got = await pool.run(vol, op);
+        expect(memoryOf(got.data.buffer), 'the pool made its output over WebAssembly memory').not.toBeNull();
+        expect(Array.from(got.data), JSON.stringify(op)).toEqual(Array.from(want.data));
+        // The same into a caller's array over WebAssembly memory, and as a pipeline's middle stage.
+        const out = viewOver(sharedVolumeBuffer(want.data.byteLength), type, want.data.length);
+        await pool.run(vol, op, { out });
+        expect(Array.from(out), JSON.stringify(op)).toEqual(Array.from(want.data));
+        const twice = await pool.run(vol, [op, op]);
+        expect(Array.from(twice.data)).toEqual(Array.from(applyPipeline(vol, [op, op]).data));
+      }
+    });
+  }
+
+  it('moves planes in WebAssembly memory on this thread too, into an array that starts inside its buffer', () => {
+    const vol = randomVolume('uint16', [9, 11, 13], prng(12));
+    const want = applyPipeline(vol, { op: 'shift', offset: [2, -3, 5], order: 1, cval: 7 });
+    const out = new Uint16Array(sharedVolumeBuffer(want.data.byteLength + 6), 6, want.data.length);
+    shiftVolume(vol, out, [2, -3, 5], 1, 7, 0, 9);
+    expect(Array.from(out)).toEqual(Array.from(want.data));
+  });
 
   it('fills a caller\'s output array (shared or not) and reuses scratch across pipeline runs', async () => {
     const vol = randomVolume('uint16', [12, 12, 12], prng(8));
@@ -128,3 +165,7 @@ describe('NodeTransformPool', () => {
     await expect(own.run(vol, pipeline)).rejects.toMatchObject({ code: 'closed' });
   });
 });
+
+function viewOver(buffer: SharedArrayBuffer, type: 'uint8' | 'uint16' | 'float32', n: number): Uint8Array | Uint16Array | Float32Array {
+  return type === 'uint8' ? new Uint8Array(buffer, 0, n) : type === 'uint16' ? new Uint16Array(buffer, 0, n) : new Float32Array(buffer, 0, n);
+}

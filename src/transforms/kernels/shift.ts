@@ -11,13 +11,20 @@
  * @example
  * shiftVolume(input, out, [10, 5, -3], 0, 0, 0, input.shape[0]);
  */
-import type { Shape3, Volume, VoxelArray } from '../types.ts';
+import { voxelTypeOf, type Shape3, type Volume, type VoxelArray } from '../types.ts';
 import { maxOf, toVoxel } from './convert.ts';
+import { fillBits, planeMover } from './wasm/plane-move.ts';
+import { memoryOf } from './wasm/shared-memories.ts';
 
 /** Python's round(): nearest integer, exact halves to even. */
 export function roundHalfEven(v: number): number {
   const r = Math.round(v);
   return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** Whether a shift runs as the masked copy: order 0 (offsets rounded), or integer offsets. */
+export function isMaskedCopy(offset: readonly number[], order: 0 | 1): boolean {
+  return order === 0 || offset.every((s) => Number.isInteger(s));
 }
 
 export function shiftVolume<T extends VoxelArray>(
@@ -30,10 +37,9 @@ export function shiftVolume<T extends VoxelArray>(
   zEnd: number,
 ): void {
   const fill = toVoxel(cval, maxOf(input.data));
-  if (order === 0) {
+  if (isMaskedCopy(offset, order)) {
+    // Integer offsets round to themselves.
     maskedCopy(input, out, [roundHalfEven(offset[0]), roundHalfEven(offset[1]), roundHalfEven(offset[2])], fill, zStart, zEnd);
-  } else if (offset.every((s) => Number.isInteger(s))) {
-    maskedCopy(input, out, [offset[0], offset[1], offset[2]], fill, zStart, zEnd);
   } else {
     linearShift(input, out, offset, fill, zStart, zEnd);
   }
@@ -53,10 +59,12 @@ function scratchPlane(like: VoxelArray, n: number, key: string): VoxelArray {
 /**
  * out[i] = in[i − k] where 0 ≤ i − k < n on every axis, else `fill` (k integers).
  *
- * Each output plane is assembled in a non-shared scratch plane (copy the source plane in, move
- * it by one memmove, fill the margins) and stored with one copy. V8 copies and fills typed
- * arrays on SharedArrayBuffers element by element unless source and target share their 8-byte
- * alignment; this way every copy touching shared memory is aligned and runs at memcpy speed.
+ * Into shared memory, V8 copies typed arrays word by word, and element by element unless source
+ * and target share their 8-byte alignment, which the shift breaks. So each output plane is
+ * assembled in a non-shared scratch plane (copy the source plane in, move it by one memmove,
+ * fill the margins) and stored with one copy: every copy touching shared memory is aligned.
+ * When the output is a WebAssembly memory (wasm/shared-memories.ts), the source plane is copied
+ * straight into place and moved there by WebAssembly (wasm/plane-move.ts): one copy less.
  */
 function maskedCopy<T extends VoxelArray>(input: Volume<T>, out: T, k: Shape3, fill: number, zStart: number, zEnd: number): void {
   const src = input.data;
@@ -67,7 +75,12 @@ function maskedCopy<T extends VoxelArray>(input: Volume<T>, out: T, k: Shape3, f
   const y0 = Math.min(ny, Math.max(0, k[1])), y1 = Math.max(0, Math.min(ny, ny + k[1]));
   const empty = x1 <= x0 || y1 <= y0;
   const shared = out.buffer instanceof SharedArrayBuffer;
-  const tmp = scratchPlane(src, plane, 'work') as T;
+  const memory = src.buffer !== out.buffer ? memoryOf(out.buffer) : null;
+  const B = out.BYTES_PER_ELEMENT;
+  const type = voxelTypeOf(out);
+  const move = memory ? planeMover(memory, type) : null;
+  const bits = fillBits(type, fill);
+  let tmp: T | null = null;
   const columns = columnsFor(out);
   let blank: VoxelArray | null = null;
   for (let z = zStart; z < zEnd; z++) {
@@ -97,6 +110,15 @@ function maskedCopy<T extends VoxelArray>(input: Volume<T>, out: T, k: Shape3, f
       marginsInPlace(out, columns, base, nx, ny, x0, x1, y0, y1, fill);
       continue;
     }
+    if (move) {
+      out.set(src.subarray(srcPlane, srcPlane + plane) as never, base);
+      const at = out.byteOffset + base * B;
+      move(at + first * B, at + from * B, count * B, at + y0 * nx * B, at + y1 * nx * B, nx * B, x0 * B, x1 * B, nx * B, bits);
+      if (y0 > 0) out.fill(fill, base, base + y0 * nx);
+      if (y1 < ny) out.fill(fill, base + y1 * nx, base + plane);
+      continue;
+    }
+    tmp ??= scratchPlane(src, plane, 'work') as T;
     tmp.set(src.subarray(srcPlane, srcPlane + plane) as never);
     if (from !== first) tmp.copyWithin(first, from, from + count);
     marginsInPlace(tmp, columns, 0, nx, ny, x0, x1, y0, y1, fill);

@@ -9,7 +9,9 @@
  */
 import { TransformError, checkOp, checkVolume, outputShape, voxelTypeOf } from '../types.ts';
 import type { TransformOp, Volume, VoxelArray, VoxelType } from '../types.ts';
-import { planSlabs, viewOf } from './slab.ts';
+import { isMaskedCopy } from '../kernels/shift.ts';
+import { sharedVolumeBuffer } from '../kernels/wasm/shared-memories.ts';
+import { planSlabs, sharedVolume, viewOf } from './slab.ts';
 import type { SharedVolume, SlabTask } from './slab.ts';
 import type { RunOptions, TransformPool } from './types.ts';
 
@@ -30,8 +32,16 @@ export const SLABS_PER_WORKER = 4;
  */
 function slabsPerWorker(op: TransformOp): number {
   if (op.op === 'downsample') return 1;
-  if (op.op === 'shift' && (op.order === 0 || op.offset.every((s) => Number.isInteger(s)))) return 1;
+  if (op.op === 'shift' && isMaskedCopy(op.offset, op.order)) return 1;
   return SLABS_PER_WORKER;
+}
+
+/**
+ * A new shared buffer for the output of `op`: over a WebAssembly memory for the masked copy,
+ * which moves planes there with one copy less (kernels/shift.ts), else a plain one.
+ */
+function outputBuffer(op: TransformOp, bytes: number): SharedArrayBuffer {
+  return op.op === 'shift' && isMaskedCopy(op.offset, op.order) ? sharedVolumeBuffer(bytes) : new SharedArrayBuffer(bytes);
 }
 
 const BYTES: Record<VoxelType, number> = { uint8: 1, uint16: 2, float32: 4 };
@@ -39,7 +49,7 @@ const BYTES: Record<VoxelType, number> = { uint8: 1, uint16: 2, float32: 4 };
 function sharedCopy(vol: Volume): SharedVolume {
   const type = voxelTypeOf(vol.data);
   const d = vol.data;
-  if (d.buffer instanceof SharedArrayBuffer && d.byteOffset === 0) return { buffer: d.buffer, type, shape: vol.shape };
+  if (d.buffer instanceof SharedArrayBuffer && d.byteOffset === 0) return sharedVolume(d.buffer, type, vol.shape);
   const buffer = new SharedArrayBuffer(d.length * BYTES[type]);
   viewOf({ buffer, type, shape: vol.shape }).set(d as never);
   return { buffer, type, shape: vol.shape };
@@ -113,8 +123,8 @@ export class SlabPool implements TransformPool {
       const bytes = outShape[0] * outShape[1] * outShape[2] * BYTES[type];
       const final = k === list.length - 1;
       // Intermediate stages reuse this pool's scratch buffers; the final stage writes the caller's array when shared.
-      const buffer = final && direct ? (out.buffer as SharedArrayBuffer) : final ? new SharedArrayBuffer(bytes) : this.scratchBuffer(bytes, scratch);
-      const output: SharedVolume = { buffer, type, shape: outShape };
+      const buffer = final && direct ? (out.buffer as SharedArrayBuffer) : final ? outputBuffer(op, bytes) : this.scratchBuffer(op, bytes, scratch);
+      const output = sharedVolume(buffer, type, outShape);
       try {
         await this.runStage(op, current, output, plans[k]!, signal, () => {
           done++;
@@ -189,10 +199,11 @@ export class SlabPool implements TransformPool {
 
   private readonly spare: SharedArrayBuffer[] = [];
 
-  /** A scratch buffer of exactly `bytes` (reused across runs), recorded in `inUse`. */
-  private scratchBuffer(bytes: number, inUse: SharedArrayBuffer[]): SharedArrayBuffer {
-    const at = this.spare.findIndex((b) => b.byteLength === bytes);
-    const b = at >= 0 ? this.spare.splice(at, 1)[0]! : new SharedArrayBuffer(bytes);
+  /** A scratch buffer for `bytes` of the output of `op` (reused across runs), recorded in `inUse`. */
+  private scratchBuffer(op: TransformOp, bytes: number, inUse: SharedArrayBuffer[]): SharedArrayBuffer {
+    // Buffers over WebAssembly memory are whole 64 KiB pages.
+    const at = this.spare.findIndex((b) => b.byteLength >= bytes && b.byteLength - bytes < 65536);
+    const b = at >= 0 ? this.spare.splice(at, 1)[0]! : outputBuffer(op, bytes);
     inUse.push(b);
     return b;
   }

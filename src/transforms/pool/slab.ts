@@ -7,12 +7,21 @@
  * runSlab({ op, input: { buffer, type: 'uint16', shape: [8, 8, 8] }, output: { buffer: out, type: 'uint16', shape: [8, 8, 8] }, zStart: 0, zEnd: 4 });
  */
 import { applyTransform } from '../apply.ts';
+import { adoptMemory, memoryOf } from '../kernels/wasm/shared-memories.ts';
 import type { Shape3, TransformOp, VoxelArray, VoxelType } from '../types.ts';
 
 export interface SharedVolume {
   buffer: SharedArrayBuffer | ArrayBuffer;
   type: VoxelType;
   shape: Shape3;
+  /** The WebAssembly memory `buffer` belongs to, if any: it travels with the task, so kernels in the worker find it. */
+  memory?: WebAssembly.Memory;
+}
+
+/** A shared volume over `buffer`, naming its WebAssembly memory when it has one. */
+export function sharedVolume(buffer: SharedArrayBuffer | ArrayBuffer, type: VoxelType, shape: Shape3): SharedVolume {
+  const memory = memoryOf(buffer);
+  return memory ? { buffer, type, shape, memory } : { buffer, type, shape };
 }
 
 export interface SlabTask {
@@ -25,7 +34,8 @@ export interface SlabTask {
 
 export function viewOf(v: SharedVolume): VoxelArray {
   const n = v.shape[0] * v.shape[1] * v.shape[2];
-  return v.type === 'uint8' ? new Uint8Array(v.buffer, 0, n) : v.type === 'uint16' ? new Uint16Array(v.buffer, 0, n) : new Float32Array(v.buffer, 0, n);
+  const buffer = v.memory ? adoptMemory(v.memory) : v.buffer;
+  return v.type === 'uint8' ? new Uint8Array(buffer, 0, n) : v.type === 'uint16' ? new Uint16Array(buffer, 0, n) : new Float32Array(buffer, 0, n);
 }
 
 /** Computes the task's planes into its output buffer. */

@@ -128,11 +128,14 @@ function name(s: string): number[] {
 
 /**
  * A module exporting `f(i32 × params)` with `locals` extra i32 locals (numbered after the params)
- * and then `vlocals` v128 locals, importing memory `e.m`.
+ * and then `vlocals` v128 locals, importing memory `e.m` (any size; with `sharedMemory`, a shared
+ * memory of any size).
  */
-export function moduleBytes(params: number, locals: number, body: Code, vlocals = 0): Uint8Array<ArrayBuffer> {
+export function moduleBytes(params: number, locals: number, body: Code, vlocals = 0, sharedMemory = false): Uint8Array<ArrayBuffer> {
   const type = section(1, [1, 0x60, ...uleb(params), ...Array<number>(params).fill(0x7f), 0]);
-  const imports = section(2, [1, ...name('e'), ...name('m'), 0x02, 0x00, 0x00]);
+  // Memory limits: flags 0 (minimum only) or 3 (shared, with the maximum 65536 pages = 4 GiB).
+  const limits = sharedMemory ? [0x03, 0x00, ...uleb(65536)] : [0x00, 0x00];
+  const imports = section(2, [1, ...name('e'), ...name('m'), 0x02, ...limits]);
   const funcs = section(3, [1, 0]);
   const exports = section(7, [1, ...name('f'), 0x00, 0]);
   const groups: number[][] = [];
