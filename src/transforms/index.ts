@@ -12,5 +12,6 @@ export { rotationAffine, rotationMatrix, rotationOffset, type OffsetArithmetic, 
 export { gaussianRadius, gaussianWeights } from './kernels/gaussian-weights.ts';
 export { setGaussianImplementation, type GaussianImplementation } from './kernels/gaussian.ts';
 export { simdSupported } from './kernels/wasm/gaussian-simd.ts';
+export { sharedVolumeBuffer } from './kernels/wasm/shared-memories.ts';
 export type { RunOptions, TransformPool } from './pool/types.ts';
 export { BrowserTransformPool, createBrowserTransformPool, type BrowserPoolOptions } from './pool/browser-pool.ts';

@@ -17,7 +17,8 @@ export interface RunOptions {
   onProgress?: (done: number, total: number) => void;
   /**
    * Output array to fill (the final stage's shape, the input's type, ideally on a SharedArrayBuffer
-   * so nothing is copied); lets a caller reuse one buffer across runs. Default: a new one.
+   * so nothing is copied, best from `sharedVolumeBuffer`, where integer shifts write fastest); lets a
+   * caller reuse one buffer across runs. Default: a new one.
    */
   out?: VoxelArray;
 }
