@@ -158,11 +158,10 @@ export async function runLiveBenchmark(options: LiveBenchOptions = {}): Promise<
     const marks = await page.evaluate<Array<{ at: number; receivedAt: number; acquiredAtMs: number }>>(
       `performance.getEntriesByName(${JSON.stringify(DISPLAYED_MARK)}, 'mark').map((m) => ({ at: performance.timeOrigin + m.startTime, receivedAt: performance.timeOrigin + m.detail.receivedAtMs, acquiredAtMs: m.detail.acquiredAtMs }))`,
     );
-    const sorted = (values: number[]): number[] => values.sort((a, b) => a - b);
     const p = (values: number[], q: number): number => (values.length > 0 ? percentile(values, q) : Number.NaN);
-    const latencies = sorted(marks.map((m) => m.at - (performance.timeOrigin + m.acquiredAtMs)));
-    const transit = sorted(marks.map((m) => m.receivedAt - (performance.timeOrigin + m.acquiredAtMs)));
-    const viewer = sorted(marks.map((m) => m.at - m.receivedAt));
+    const latencies = marks.map((m) => m.at - (performance.timeOrigin + m.acquiredAtMs));
+    const transit = marks.map((m) => m.receivedAt - (performance.timeOrigin + m.acquiredAtMs));
+    const viewer = marks.map((m) => m.at - m.receivedAt);
     const span = marks.length > 1 ? (marks[marks.length - 1]!.at - marks[0]!.at) / 1000 : 0;
     const received = job?.json.frames_received ?? counters.framesAcquired;
     return {

@@ -168,10 +168,8 @@ export class DisplayProducer {
   /**
    * Places one frame (its pixels are copied: the caller keeps its buffer); returns false, and
    * counts it, when it is malformed or wholly outside the canvas (parts outside are clipped).
-   */
-  /**
-   * Places a frame. `newest: false` places it without making it the channel's newest plane: for a
-   * frame that arrived before one already placed (a caller that placed the newest frame first).
+   * `newest: false` places it without making it the channel's newest plane: for a frame that
+   * arrived before one already placed (a caller that placed the newest frame first).
    */
   putFrame(f: DisplayFrame, options: { newest?: boolean } = {}): boolean {
     const { C, Z, Y, X } = this;

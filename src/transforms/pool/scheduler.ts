@@ -10,6 +10,7 @@
 import { TransformError, checkOp, checkVolume, outputShape, voxelTypeOf } from '../types.ts';
 import type { TransformOp, Volume, VoxelArray, VoxelType } from '../types.ts';
 import { isMaskedCopy } from '../kernels/shift.ts';
+import { PAGE_BYTES } from '../kernels/wasm/emit.ts';
 import { sharedVolumeBuffer } from '../kernels/wasm/shared-memories.ts';
 import { planSlabs, sharedVolume, viewOf } from './slab.ts';
 import type { SharedVolume, SlabTask } from './slab.ts';
@@ -201,8 +202,8 @@ export class SlabPool implements TransformPool {
 
   /** A scratch buffer for `bytes` of the output of `op` (reused across runs), recorded in `inUse`. */
   private scratchBuffer(op: TransformOp, bytes: number, inUse: SharedArrayBuffer[]): SharedArrayBuffer {
-    // Buffers over WebAssembly memory are whole 64 KiB pages.
-    const at = this.spare.findIndex((b) => b.byteLength >= bytes && b.byteLength - bytes < 65536);
+    // Buffers over WebAssembly memory are whole pages.
+    const at = this.spare.findIndex((b) => b.byteLength >= bytes && b.byteLength - bytes < PAGE_BYTES);
     const b = at >= 0 ? this.spare.splice(at, 1)[0]! : outputBuffer(op, bytes);
     inUse.push(b);
     return b;

@@ -9,6 +9,11 @@
  * const module = new WebAssembly.Module(moduleBytes(2, 1, body));
  */
 
+/** Bytes in a WebAssembly memory page. */
+export const PAGE_BYTES = 65536;
+/** Pages of the largest memory WebAssembly (32-bit addresses) can have: 4 GiB. */
+export const MAX_MEMORY_PAGES = 65536;
+
 export function uleb(n: number): number[] {
   const out: number[] = [];
   do {
@@ -133,8 +138,8 @@ function name(s: string): number[] {
  */
 export function moduleBytes(params: number, locals: number, body: Code, vlocals = 0, sharedMemory = false): Uint8Array<ArrayBuffer> {
   const type = section(1, [1, 0x60, ...uleb(params), ...Array<number>(params).fill(0x7f), 0]);
-  // Memory limits: flags 0 (minimum only) or 3 (shared, with the maximum 65536 pages = 4 GiB).
-  const limits = sharedMemory ? [0x03, 0x00, ...uleb(65536)] : [0x00, 0x00];
+  // Memory limits: flags 0 (minimum only) or 3 (shared, with the largest maximum).
+  const limits = sharedMemory ? [0x03, 0x00, ...uleb(MAX_MEMORY_PAGES)] : [0x00, 0x00];
   const imports = section(2, [1, ...name('e'), ...name('m'), 0x02, ...limits]);
   const funcs = section(3, [1, 0]);
   const exports = section(7, [1, ...name('f'), 0x00, 0]);

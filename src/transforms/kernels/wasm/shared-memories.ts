@@ -12,10 +12,7 @@
  * const out = new Uint16Array(sharedVolumeBuffer(n * 2));
  * memoryOf(out.buffer); // the WebAssembly.Memory, or null
  */
-
-const PAGE = 65536;
-/** Pages of the largest memory WebAssembly (32-bit addresses) can have. */
-export const MAX_MEMORY_PAGES = 65536;
+import { MAX_MEMORY_PAGES, PAGE_BYTES } from './emit.ts';
 
 const memories = new WeakMap<ArrayBufferLike, WebAssembly.Memory>();
 let threads: boolean | null = null;
@@ -34,7 +31,7 @@ function sharedMemorySupported(): boolean {
 
 /** A shared buffer of `bytes` (zeros), over a WebAssembly memory where possible. */
 export function sharedVolumeBuffer(bytes: number): SharedArrayBuffer {
-  const pages = Math.ceil(bytes / PAGE);
+  const pages = Math.ceil(bytes / PAGE_BYTES);
   if (pages <= MAX_MEMORY_PAGES && sharedMemorySupported()) {
     try {
       // Exactly the pages needed, never grown: the buffer object stays the same.
